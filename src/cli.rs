@@ -1,0 +1,748 @@
+//! The command line: `classify`, `train`, `evaluate`, `cv`, `inspect`.
+//!
+//! Exit codes: 0 success (also when stdout is closed early, as by `| head`), 1 an error
+//! in the input, a file or a model (a one-line message on stderr names the file), 2 a
+//! usage error.
+
+use crate::data::{self, Columns, Labelled};
+use crate::evaluate::{self, Report};
+use crate::input::LineReader;
+use crate::logistic::{ClassWeight, FitConfig, Solver};
+use crate::modelfile;
+use crate::output::{Format, Record, Summary, Writer};
+use crate::pipeline::{argmax, Classifier, ScoreScratch, TrainSettings};
+use crate::sentences::{self, Span};
+use crate::tfidf::TfidfConfig;
+use crate::tokens::TokenizerConfig;
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "stance",
+    version,
+    about = "Score every sentence of articles about a TV show's new season: positive, criticism, anticipation or neutral",
+    long_about = "Score every sentence of articles and reviews about a TV show's new season for its stance \
+toward that season: positive (praise), criticism, anticipation (premieres, renewals, what is coming) or \
+neutral (plot, facts, bylines).\n\nA model is built in, so `stance classify article.txt` works with no \
+setup; `stance train` builds your own from any labelled CSV, with any label set.\n\nExit codes: 0 success, \
+1 bad input, file or model (a one-line message names it), 2 usage error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Split text into sentences and score each one's stance
+    Classify(ClassifyArgs),
+    /// Train a model from a labelled CSV (columns `text` and `label`)
+    Train(TrainArgs),
+    /// Measure a model on a labelled CSV: accuracy, macro-F1, per class, confusion
+    Evaluate(EvaluateArgs),
+    /// Stratified k-fold cross-validation of the training settings on a labelled CSV
+    Cv(CvArgs),
+    /// Show a model's labels, settings, training counts and top terms per label
+    Inspect(InspectArgs),
+}
+
+#[derive(Args, Debug)]
+struct ClassifyArgs {
+    /// Text files to classify; `-` or none reads stdin
+    files: Vec<PathBuf>,
+    /// Model file (default: the model built into the binary)
+    #[arg(long, short)]
+    model: Option<PathBuf>,
+    /// Treat each non-empty input line as one sentence (no sentence splitting)
+    #[arg(long)]
+    lines: bool,
+    /// Output format
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Show the terms that pushed most toward each sentence's label (how many: --explain-terms)
+    #[arg(long)]
+    explain: bool,
+    /// How many terms --explain shows
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    explain_terms: usize,
+    /// Worker threads for scoring (0: all cores); output stays in input order
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+}
+
+#[derive(Args, Debug, Clone)]
+struct ColumnArgs {
+    /// Name of the CSV column holding the text
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    text_column: String,
+    /// Name of the CSV column holding the label
+    #[arg(long, default_value = "label", value_name = "NAME")]
+    label_column: String,
+}
+
+impl ColumnArgs {
+    fn columns(&self) -> Columns {
+        Columns {
+            text: self.text_column.clone(),
+            label: self.label_column.clone(),
+        }
+    }
+}
+
+/// Every training setting, shared by `train` and `cv`.
+#[derive(Args, Debug, Clone)]
+struct SettingsArgs {
+    /// Shortest word n-gram
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    ngram_min: u8,
+    /// Longest word n-gram (at most 3)
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    ngram_max: u8,
+    /// Keep terms found in at least this many training sentences
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    min_df: u32,
+    /// Keep terms found in at most this share of training sentences (0-1]
+    #[arg(long, default_value_t = 1.0, value_name = "SHARE")]
+    max_df: f64,
+    /// Keep at most this many terms, the most frequent first
+    #[arg(long, value_name = "N")]
+    max_features: Option<u32>,
+    /// Use raw term counts instead of 1 + ln(count)
+    #[arg(long)]
+    no_sublinear_tf: bool,
+    /// Do not stem words
+    #[arg(long)]
+    no_stem: bool,
+    /// L2 penalty on the weights (larger: simpler model)
+    #[arg(long, default_value_t = 1.0, value_name = "ALPHA")]
+    alpha: f64,
+    /// Weight each row so every label counts equally (balanced), or not (none)
+    #[arg(long, value_enum, default_value_t = ClassWeight::None)]
+    class_weight: ClassWeight,
+    /// Optimiser: lbfgs (sparse, any size) or linfa (linfa-logistic's dense fit, small data)
+    #[arg(long, value_enum, default_value_t = Solver::Lbfgs)]
+    solver: Solver,
+    /// Most optimiser iterations
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    max_iter: u64,
+    /// Stop when the gradient norm falls below this
+    #[arg(long, default_value_t = 1e-4, value_name = "TOL")]
+    tol: f64,
+    /// Largest dense matrix --solver linfa may build, in MiB
+    #[arg(long, default_value_t = 1024, value_name = "MIB")]
+    memory_budget_mb: u64,
+}
+
+impl SettingsArgs {
+    fn settings(&self) -> Result<TrainSettings> {
+        let s = TrainSettings {
+            tokenizer: TokenizerConfig {
+                stem: !self.no_stem,
+            },
+            tfidf: TfidfConfig {
+                ngram_min: self.ngram_min,
+                ngram_max: self.ngram_max,
+                min_df: self.min_df,
+                max_df: self.max_df,
+                max_features: self.max_features,
+                sublinear_tf: !self.no_sublinear_tf,
+            },
+            fit: FitConfig {
+                alpha: self.alpha,
+                class_weight: self.class_weight,
+                solver: self.solver,
+                max_iterations: self.max_iter,
+                gradient_tolerance: self.tol,
+                memory_budget: self.memory_budget_mb.saturating_mul(1 << 20),
+            },
+        };
+        s.tfidf.validate().map_err(anyhow::Error::msg)?;
+        if !(s.fit.alpha.is_finite() && s.fit.alpha >= 0.0) {
+            bail!("--alpha must be a number >= 0");
+        }
+        Ok(s)
+    }
+}
+
+#[derive(Args, Debug)]
+struct TrainArgs {
+    /// Labelled CSV files, or directories of them (read in name order)
+    #[arg(required = true)]
+    data: Vec<PathBuf>,
+    /// Where to write the model (written whole or not at all)
+    #[arg(long, short)]
+    output: PathBuf,
+    #[command(flatten)]
+    columns: ColumnArgs,
+    #[command(flatten)]
+    settings: SettingsArgs,
+    /// Training date recorded in the model, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today)
+    #[arg(long)]
+    date: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+struct EvaluateArgs {
+    /// Labelled CSV files, or directories of them
+    #[arg(required = true)]
+    data: Vec<PathBuf>,
+    /// Model file (default: the built-in model)
+    #[arg(long, short)]
+    model: Option<PathBuf>,
+    #[command(flatten)]
+    columns: ColumnArgs,
+    #[arg(long, short, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+}
+
+#[derive(Args, Debug)]
+struct CvArgs {
+    /// Labelled CSV files, or directories of them
+    #[arg(required = true)]
+    data: Vec<PathBuf>,
+    /// Number of folds
+    #[arg(long, default_value_t = 10)]
+    folds: usize,
+    /// Seed of the shuffle that deals rows into folds
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[command(flatten)]
+    columns: ColumnArgs,
+    #[command(flatten)]
+    settings: SettingsArgs,
+    #[arg(long, short, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+}
+
+#[derive(Args, Debug)]
+struct InspectArgs {
+    /// Model file (default: the built-in model)
+    model: Option<PathBuf>,
+    /// How many top terms to show per label
+    #[arg(long, default_value_t = 15)]
+    top: usize,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Classify(a) => classify(a),
+        Command::Train(a) => train(a),
+        Command::Evaluate(a) => evaluate_cmd(a),
+        Command::Cv(a) => cv(a),
+        Command::Inspect(a) => inspect(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let msg = format!("{e:#}").replace(['\n', '\r'], " ");
+            eprintln!("stance: error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn load_model(path: &Option<PathBuf>) -> Result<Classifier> {
+    match path {
+        Some(p) => Classifier::load(p),
+        None => Classifier::builtin(),
+    }
+}
+
+fn terminal_width() -> usize {
+    if io::stdout().is_terminal() {
+        if let Some((_, w)) = console::Term::stdout().size_checked() {
+            return w as usize;
+        }
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+/// Sentences waiting to be scored: their text in one buffer, with spans.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    /// `(start, end)` in `text`, and `(start, end)` in the input.
+    items: Vec<((usize, usize), (u64, u64))>,
+}
+
+const BATCH_SENTENCES: usize = 8192;
+const BATCH_BYTES: usize = 4 << 20;
+
+struct Scorer<'a> {
+    model: &'a Classifier,
+    k: usize,
+    explain: Option<usize>,
+    /// One scratch per worker thread (and one for the calling thread).
+    scratch: Vec<Mutex<ScoreScratch>>,
+    pool: rayon::ThreadPool,
+}
+
+impl Scorer<'_> {
+    fn score(&self, batch: &Batch, scores: &mut Vec<f32>, explains: &mut Vec<Vec<(String, f32)>>) {
+        let k = self.k;
+        scores.clear();
+        scores.resize(batch.items.len() * k, 0.0);
+        explains.clear();
+        if self.explain.is_some() {
+            explains.resize(batch.items.len(), Vec::new());
+        }
+        let run = |items: &[((usize, usize), (u64, u64))],
+                   out: &mut [f32],
+                   ex: &mut [Vec<(String, f32)>]| {
+            let slot = rayon::current_thread_index().map_or(0, |i| i + 1);
+            let mut scratch = self.scratch[slot].lock().unwrap_or_else(|p| p.into_inner());
+            for (j, ((a, b), _)) in items.iter().enumerate() {
+                let p = &mut out[j * k..j * k + k];
+                self.model.score_into(&batch.text[*a..*b], &mut scratch, p);
+                if let Some(n) = self.explain {
+                    ex[j] = self.model.explain(scratch.row(), argmax(p), n);
+                }
+            }
+        };
+        const CHUNK: usize = 512;
+        if self.scratch.len() <= 2 || batch.items.len() <= CHUNK {
+            run(&batch.items, scores, explains);
+        } else if self.explain.is_some() {
+            self.pool.install(|| {
+                batch
+                    .items
+                    .par_chunks(CHUNK)
+                    .zip(scores.par_chunks_mut(CHUNK * k))
+                    .zip(explains.par_chunks_mut(CHUNK))
+                    .for_each(|((it, sc), ex)| run(it, sc, ex))
+            });
+        } else {
+            self.pool.install(|| {
+                batch
+                    .items
+                    .par_chunks(CHUNK)
+                    .zip(scores.par_chunks_mut(CHUNK * k))
+                    .for_each(|(it, sc)| run(it, sc, &mut []))
+            });
+        }
+    }
+}
+
+fn classify(a: ClassifyArgs) -> Result<ExitCode> {
+    let model = load_model(&a.model)?;
+    let threads = if a.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        a.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")?;
+    let scorer = Scorer {
+        model: &model,
+        k: model.labels().len(),
+        explain: a.explain.then_some(a.explain_terms),
+        scratch: (0..=threads)
+            .map(|_| Mutex::new(ScoreScratch::default()))
+            .collect(),
+        pool,
+    };
+    let stdout = io::stdout();
+    let mut writer = Writer::new(
+        BufWriter::with_capacity(1 << 16, stdout.lock()),
+        a.format,
+        model.labels().to_vec(),
+        terminal_width(),
+    );
+    let files = if a.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        a.files.clone()
+    };
+    let mut failed = false;
+    for f in &files {
+        let name = f.display().to_string();
+        let reader: Box<dyn BufRead> = if name == "-" {
+            Box::new(BufReader::with_capacity(1 << 18, io::stdin().lock()))
+        } else {
+            match open_input(f) {
+                Ok(r) => Box::new(r),
+                Err(e) => {
+                    eprintln!("stance: error: {}", format!("{e:#}").replace('\n', " "));
+                    failed = true;
+                    continue;
+                }
+            }
+        };
+        writer.begin_file(&name);
+        let res = classify_one(reader, &name, a.lines, &scorer, &mut writer);
+        match res {
+            Ok(()) => {}
+            Err(e) if is_broken_pipe(&e) => return Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                eprintln!("stance: error: {}", format!("{e:#}").replace('\n', " "));
+                failed = true;
+            }
+        }
+    }
+    writer.finish()?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn open_input(path: &Path) -> Result<BufReader<std::fs::File>> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    if meta.is_dir() {
+        bail!("{}: is a directory", path.display());
+    }
+    let f =
+        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    Ok(BufReader::with_capacity(1 << 18, f))
+}
+
+/// Classifies one input, streaming: read a batch of lines, split, score, write.
+fn classify_one<W: Write>(
+    reader: Box<dyn BufRead>,
+    name: &str,
+    lines_mode: bool,
+    scorer: &Scorer,
+    writer: &mut Writer<W>,
+) -> Result<()> {
+    let mut lines = LineReader::new(reader);
+    let mut batch = Batch::default();
+    let mut spans: Vec<Span> = Vec::new();
+    let mut scores = Vec::new();
+    let mut explains = Vec::new();
+    let mut summary = Summary::new(scorer.k);
+    let mut index = 0u64;
+    let (mut warned_utf8, mut warned_cut) = (false, false);
+    let mut done = false;
+    while !done {
+        batch.text.clear();
+        batch.items.clear();
+        while batch.items.len() < BATCH_SENTENCES && batch.text.len() < BATCH_BYTES {
+            let Some(line) = lines
+                .next_line()
+                .with_context(|| format!("{name}: cannot read"))?
+            else {
+                done = true;
+                break;
+            };
+            if line.map.is_some() && !warned_utf8 {
+                warned_utf8 = true;
+                eprintln!("stance: warning: {name}: not valid UTF-8; invalid bytes read as U+FFFD");
+            }
+            if line.cut && !warned_cut {
+                warned_cut = true;
+                eprintln!(
+                    "stance: warning: {name}: a line longer than {} bytes was cut into pieces",
+                    crate::input::MAX_LINE_BYTES
+                );
+            }
+            spans.clear();
+            if lines_mode {
+                let t = line.text.trim();
+                if !t.is_empty() {
+                    let start = t.as_ptr() as usize - line.text.as_ptr() as usize;
+                    spans.push(Span {
+                        start,
+                        end: start + t.len(),
+                    });
+                }
+            } else {
+                sentences::split_into(&line.text, &mut spans);
+            }
+            for s in &spans {
+                let a = batch.text.len();
+                batch.text.push_str(&line.text[s.start..s.end]);
+                batch.items.push((
+                    (a, batch.text.len()),
+                    (line.raw_offset(s.start), line.raw_offset(s.end)),
+                ));
+            }
+        }
+        scorer.score(&batch, &mut scores, &mut explains);
+        let k = scorer.k;
+        for (j, ((a, b), (start, end))) in batch.items.iter().enumerate() {
+            let p = &scores[j * k..j * k + k];
+            let label = argmax(p);
+            summary.add(label, p);
+            writer.record(&Record {
+                index,
+                start: *start,
+                end: *end,
+                text: &batch.text[*a..*b],
+                label,
+                scores: p,
+                explain: explains.get(j).map(Vec::as_slice),
+            })?;
+            index += 1;
+        }
+    }
+    writer.end_file(&summary)?;
+    Ok(())
+}
+
+fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    if !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new(len);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+fn spinner(what: &str) -> indicatif::ProgressBar {
+    if !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_message(what.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+fn read_training(paths: &[PathBuf], columns: &ColumnArgs) -> Result<Labelled> {
+    let d = data::read_labelled(paths, &columns.columns())?;
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    data::check_trainable(&d, &names.join(", "))?;
+    Ok(d)
+}
+
+fn train(a: TrainArgs) -> Result<ExitCode> {
+    let settings = a.settings.settings()?;
+    let date = match a.date {
+        Some(d) => {
+            if d.len() != 10
+                || !d.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                })
+            {
+                bail!("--date {d:?} is not of the form YYYY-MM-DD");
+            }
+            d
+        }
+        None => modelfile::today(),
+    };
+    let data = read_training(&a.data, &a.columns)?;
+    let source: Vec<String> = a.data.iter().map(|p| p.display().to_string()).collect();
+    let t0 = Instant::now();
+    let pb = spinner("training");
+    let (model, report) = Classifier::train(
+        &data.texts,
+        &data.labels,
+        &settings,
+        &source.join(" "),
+        &date,
+    )?;
+    pb.finish_and_clear();
+    let secs = t0.elapsed().as_secs_f64();
+    let acc = evaluate::evaluate(&model, &data).accuracy;
+    model.save(&a.output)?;
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "trained on {} rows in {secs:.2} s ({} iterations), {} features",
+        data.len(),
+        report.iterations,
+        model.tfidf().n_features()
+    )?;
+    for (l, n) in &model.meta().rows_per_label {
+        writeln!(out, "  {l:<16} {n:>8} rows")?;
+    }
+    writeln!(out, "training accuracy {:.4}", acc)?;
+    writeln!(out, "model written to {}", a.output.display())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(r: &Report, n: usize, format: ReportFormat) -> Result<()> {
+    let mut out = io::stdout().lock();
+    if format == ReportFormat::Json {
+        serde_json::to_writer_pretty(&mut out, r)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "rows      {n}")?;
+    writeln!(out, "accuracy  {:.4}", r.accuracy)?;
+    writeln!(out, "macro-F1  {:.4}", r.macro_f1)?;
+    writeln!(out)?;
+    let w = r
+        .confusion
+        .labels
+        .iter()
+        .map(|l| l.len())
+        .max()
+        .unwrap_or(5)
+        .max(9);
+    writeln!(out, "{:<w$}  precision  recall      f1  support", "label")?;
+    for l in &r.confusion.labels {
+        let c = &r.per_class[l];
+        writeln!(
+            out,
+            "{l:<w$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}",
+            c.precision, c.recall, c.f1, c.support
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "confusion (rows: true label, columns: predicted)")?;
+    write!(out, "{:<w$}", "")?;
+    for l in &r.confusion.labels {
+        write!(out, "  {l:>w$}")?;
+    }
+    writeln!(out)?;
+    for (l, row) in r.confusion.labels.iter().zip(&r.confusion.matrix) {
+        write!(out, "{l:<w$}")?;
+        for v in row {
+            write!(out, "  {v:>w$}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn evaluate_cmd(a: EvaluateArgs) -> Result<ExitCode> {
+    let model = load_model(&a.model)?;
+    let data = data::read_labelled(&a.data, &a.columns.columns())?;
+    if data.is_empty() {
+        bail!("{}: no rows", a.data[0].display());
+    }
+    let r = evaluate::evaluate(&model, &data);
+    print_report(&r, data.len(), a.format)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cv(a: CvArgs) -> Result<ExitCode> {
+    let settings = a.settings.settings()?;
+    let data = read_training(&a.data, &a.columns)?;
+    let t0 = Instant::now();
+    let pb = progress(a.folds as u64, "folds");
+    let (summary, _) = evaluate::cross_validate(&data, &settings, a.folds, a.seed, &|| pb.inc(1))?;
+    pb.finish_and_clear();
+    let mut out = io::stdout().lock();
+    match a.format {
+        ReportFormat::Json => {
+            serde_json::to_writer(&mut out, &summary)?;
+            writeln!(out)?;
+        }
+        ReportFormat::Text => {
+            writeln!(
+                out,
+                "{}-fold cross-validation on {} rows ({:.1} s)",
+                summary.folds,
+                data.len(),
+                t0.elapsed().as_secs_f64()
+            )?;
+            writeln!(
+                out,
+                "accuracy  {:.4} ± {:.4}",
+                summary.accuracy_mean, summary.accuracy_std
+            )?;
+            writeln!(
+                out,
+                "macro-F1  {:.4} ± {:.4}",
+                summary.macro_f1_mean, summary.macro_f1_std
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn inspect(a: InspectArgs) -> Result<ExitCode> {
+    let model = load_model(&a.model)?;
+    let m = model.meta();
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "model     {}",
+        a.model
+            .as_ref()
+            .map_or("built-in".to_string(), |p| p.display().to_string())
+    )?;
+    writeln!(out, "labels    {}", model.labels().join(", "))?;
+    writeln!(out, "features  {}", model.tfidf().n_features())?;
+    writeln!(
+        out,
+        "trained   {} on {} ({} iterations)",
+        m.date, m.source, m.iterations
+    )?;
+    let t = &m.tfidf;
+    writeln!(
+        out,
+        "settings  ngrams {}-{}, min_df {}, max_df {}, max_features {}, sublinear_tf {}, stem {}",
+        t.ngram_min,
+        t.ngram_max,
+        t.min_df,
+        t.max_df,
+        t.max_features.map_or("none".into(), |v| v.to_string()),
+        t.sublinear_tf,
+        m.tokenizer.stem
+    )?;
+    let f = &m.fit;
+    writeln!(
+        out,
+        "          alpha {}, class_weight {:?}, solver {:?}, max_iter {}, tol {}",
+        f.alpha, f.class_weight, f.solver, f.max_iterations, f.gradient_tolerance
+    )?;
+    writeln!(out, "rows per label")?;
+    for (l, n) in &m.rows_per_label {
+        writeln!(out, "  {l:<16} {n:>8}")?;
+    }
+    let k = model.labels().len();
+    for (c, l) in model.labels().iter().enumerate() {
+        let mut terms: Vec<(usize, f32)> = (0..model.tfidf().n_features())
+            .map(|fi| {
+                let mean: f32 = (0..k).map(|j| model.model().weight(fi, j)).sum::<f32>() / k as f32;
+                (fi, model.model().weight(fi, c) - mean)
+            })
+            .collect();
+        terms.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        let top: Vec<String> = terms
+            .iter()
+            .take(a.top)
+            .map(|(fi, w)| format!("{} ({w:+.2})", model.tfidf().terms()[*fi]))
+            .collect();
+        writeln!(out, "top terms for {l}: {}", top.join(", "))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,275 @@
+//! Labelled CSV input for `train`, `evaluate` and `cv`.
+//!
+//! A header row names the columns (`text` and `label` unless told otherwise); extra
+//! columns are ignored. Every problem is an error naming the file and the line: a
+//! missing column, a ragged row, an unbalanced quote, an empty text or label. Labels
+//! are trimmed. Bytes that are not UTF-8 are decoded lossily with one warning per file.
+
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+
+/// Rows of labelled text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Labelled {
+    pub texts: Vec<String>,
+    pub labels: Vec<String>,
+}
+
+impl Labelled {
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+
+    /// Distinct labels, sorted.
+    pub fn label_set(&self) -> Vec<String> {
+        let mut l = self.labels.clone();
+        l.sort();
+        l.dedup();
+        l
+    }
+}
+
+/// Which columns hold the text and the label.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub text: String,
+    pub label: String,
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Columns {
+            text: "text".into(),
+            label: "label".into(),
+        }
+    }
+}
+
+/// The CSV files a path names: the file itself, or a directory's `*.csv` files in name order.
+pub fn csv_files(path: &Path) -> Result<Vec<PathBuf>> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .with_context(|| format!("{}: cannot list directory", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv") && p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("{}: directory holds no .csv files", path.display());
+    }
+    Ok(files)
+}
+
+/// Reads labelled rows from each path (a CSV file or a directory of them), in order.
+pub fn read_labelled(paths: &[PathBuf], cols: &Columns) -> Result<Labelled> {
+    let mut out = Labelled::default();
+    for p in paths {
+        for f in csv_files(p)? {
+            let bytes =
+                std::fs::read(&f).with_context(|| format!("{}: cannot read", f.display()))?;
+            parse_labelled(&bytes, cols, &mut out).with_context(|| format!("{}", f.display()))?;
+        }
+    }
+    Ok(out)
+}
+
+/// Parses one CSV file's bytes, appending its rows to `out`. Errors carry `line N:`.
+pub fn parse_labelled(bytes: &[u8], cols: &Columns, out: &mut Labelled) -> Result<()> {
+    if let Some(line) = unbalanced_quote_line(bytes) {
+        bail!("line {line}: a quoted field is never closed (unbalanced quote)");
+    }
+    let mut warned = false;
+    let mut decode = |b: &[u8]| -> String {
+        match std::str::from_utf8(b) {
+            Ok(s) => s.to_string(),
+            Err(_) => {
+                if !warned {
+                    warned = true;
+                    eprintln!(
+                        "warning: input is not valid UTF-8; invalid bytes replaced with U+FFFD"
+                    );
+                }
+                String::from_utf8_lossy(b).into_owned()
+            }
+        }
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(bytes);
+    let headers = rdr
+        .byte_headers()
+        .context("line 1: cannot read the header")?
+        .clone();
+    if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
+        bail!(
+            "file is empty: expected a header with columns {:?} and {:?}",
+            cols.text,
+            cols.label
+        );
+    }
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| decode(h).trim().to_string())
+        .collect();
+    let find = |name: &str| -> Result<usize> {
+        names.iter().position(|h| h == name).with_context(|| {
+            format!(
+                "line 1: no column {name:?} in the header (columns: {})",
+                names.join(", ")
+            )
+        })
+    };
+    let ti = find(&cols.text)?;
+    let li = find(&cols.label)?;
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => bail!("line {line}: row has {len} fields, the header has {expected_len}"),
+                    _ => bail!("line {line}: {e}"),
+                }
+            }
+        }
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let text = decode(&rec[ti]);
+        let label = decode(&rec[li]).trim().to_string();
+        if text.trim().is_empty() {
+            bail!("line {line}: empty text");
+        }
+        if label.is_empty() {
+            bail!("line {line}: empty label");
+        }
+        out.texts.push(text);
+        out.labels.push(label);
+    }
+    Ok(())
+}
+
+/// The line on which a quoted field opens and never closes, if any.
+fn unbalanced_quote_line(bytes: &[u8]) -> Option<u64> {
+    #[derive(PartialEq)]
+    enum St {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut st = St::FieldStart;
+    let mut line = 1u64;
+    let mut open_line = 0u64;
+    for &b in bytes {
+        st = match (st, b) {
+            (St::FieldStart, b'"') => {
+                open_line = line;
+                St::Quoted
+            }
+            (St::Quoted, b'"') => St::QuoteInQuoted,
+            (St::QuoteInQuoted, b'"') => St::Quoted,
+            (St::Quoted, _) => St::Quoted,
+            (_, b',') => St::FieldStart,
+            (_, b'\n') => St::FieldStart,
+            (_, b'\r') => St::FieldStart,
+            (_, _) => St::Unquoted,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+    }
+    (st == St::Quoted).then_some(open_line)
+}
+
+/// Checks that a labelled set can train a model.
+pub fn check_trainable(data: &Labelled, what: &str) -> Result<()> {
+    if data.is_empty() {
+        bail!("{what}: no rows");
+    }
+    let labels = data.label_set();
+    if labels.len() < 2 {
+        bail!(
+            "{what}: training needs at least 2 different labels, found {} ({})",
+            labels.len(),
+            labels.join(", ")
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Labelled> {
+        let mut out = Labelled::default();
+        parse_labelled(s.as_bytes(), &Columns::default(), &mut out).map(|_| out)
+    }
+
+    #[test]
+    fn reads_rows_with_quotes_bom_crlf_and_extra_columns() {
+        let d = parse("\u{feff}id,text,label\r\n1,\"a \"\"quoted\"\", text\",pos \r\n2,\"multi\nline\",neg\r\n").unwrap();
+        assert_eq!(d.texts, ["a \"quoted\", text", "multi\nline"]);
+        assert_eq!(d.labels, ["pos", "neg"]);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = parse("text,label\ngood,pos\nbad\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3"), "{e}");
+        let e = parse("text,label\ngood,pos\n,neg\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3") && e.contains("empty text"), "{e}");
+        let e = parse("text,label\ngood, \n").unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("empty label"), "{e}");
+        let e = parse("text,label\ngood,pos\n\"open,neg\nmore,pos\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3") && e.contains("unbalanced"), "{e}");
+        let e = parse("words,label\ngood,pos\n").unwrap_err().to_string();
+        assert!(e.contains("no column \"text\""), "{e}");
+    }
+
+    #[test]
+    fn doubled_quotes_are_balanced() {
+        assert_eq!(unbalanced_quote_line(b"a,\"x \"\"y\"\" z\",b\n"), None);
+        assert_eq!(unbalanced_quote_line(b"a,b\n\"x,y\n"), Some(2));
+        assert_eq!(unbalanced_quote_line(b"say \"hi\" now,b\n"), None);
+    }
+
+    #[test]
+    fn invalid_utf8_is_decoded_lossily() {
+        let mut out = Labelled::default();
+        parse_labelled(
+            b"text,label\ncaf\xe9 ok,pos\n",
+            &Columns::default(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out.texts, ["caf\u{fffd} ok"]);
+    }
+
+    #[test]
+    fn fewer_than_two_labels_cannot_train() {
+        let d = parse("text,label\na,x\nb,x\n").unwrap();
+        assert!(check_trainable(&d, "f.csv")
+            .unwrap_err()
+            .to_string()
+            .contains("at least 2"));
+    }
+}

@@ -1,0 +1,274 @@
+//! Measuring a model: accuracy, macro-F1, per-class precision/recall/F1, the confusion
+//! matrix, and stratified k-fold cross-validation.
+
+use crate::data::Labelled;
+use crate::pipeline::{argmax, Classifier, ScoreScratch, TrainSettings};
+use anyhow::{bail, Result};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassStats {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Confusion {
+    pub labels: Vec<String>,
+    /// `matrix[true][predicted]`.
+    pub matrix: Vec<Vec<u64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    pub per_class: BTreeMap<String, ClassStats>,
+    pub confusion: Confusion,
+}
+
+/// Scores truth against predictions, both indices into `labels`. Macro-F1 averages
+/// over the labels that occur in the truth or the predictions.
+pub fn report(labels: &[String], truth: &[usize], pred: &[usize]) -> Report {
+    let k = labels.len();
+    let mut m = vec![vec![0u64; k]; k];
+    for (&t, &p) in truth.iter().zip(pred) {
+        m[t][p] += 1;
+    }
+    let n = truth.len() as u64;
+    let correct: u64 = (0..k).map(|i| m[i][i]).sum();
+    let mut per_class = BTreeMap::new();
+    let mut f1_sum = 0.0;
+    let mut f1_n = 0;
+    for c in 0..k {
+        let tp = m[c][c] as f64;
+        let support: u64 = m[c].iter().sum();
+        let predicted: u64 = (0..k).map(|i| m[i][c]).sum();
+        let precision = if predicted > 0 {
+            tp / predicted as f64
+        } else {
+            0.0
+        };
+        let recall = if support > 0 {
+            tp / support as f64
+        } else {
+            0.0
+        };
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        if support > 0 || predicted > 0 {
+            f1_sum += f1;
+            f1_n += 1;
+        }
+        per_class.insert(
+            labels[c].clone(),
+            ClassStats {
+                precision,
+                recall,
+                f1,
+                support,
+            },
+        );
+    }
+    Report {
+        accuracy: if n > 0 {
+            correct as f64 / n as f64
+        } else {
+            0.0
+        },
+        macro_f1: if f1_n > 0 { f1_sum / f1_n as f64 } else { 0.0 },
+        per_class,
+        confusion: Confusion {
+            labels: labels.to_vec(),
+            matrix: m,
+        },
+    }
+}
+
+/// Predicted label index of every text.
+pub fn predict_all(model: &Classifier, texts: &[String]) -> Vec<usize> {
+    texts
+        .par_chunks(256)
+        .flat_map_iter(|chunk| {
+            let mut scratch = ScoreScratch::default();
+            let mut p = vec![0.0; model.labels().len()];
+            chunk
+                .iter()
+                .map(|t| {
+                    model.score_into(t, &mut scratch, &mut p);
+                    argmax(&p)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Evaluates `model` on labelled data. Labels the model does not know are added to
+/// the report (they can only be missed).
+pub fn evaluate(model: &Classifier, data: &Labelled) -> Report {
+    let mut labels = model.labels().to_vec();
+    for l in data.label_set() {
+        if !labels.contains(&l) {
+            labels.push(l);
+        }
+    }
+    let truth: Vec<usize> = data
+        .labels
+        .iter()
+        .map(|l| labels.iter().position(|x| x == l).unwrap())
+        .collect();
+    let pred = predict_all(model, &data.texts);
+    report(&labels, &truth, &pred)
+}
+
+/// Fold (0..k) of every row: each label's rows shuffled with `seed`, then dealt out in turn.
+pub fn stratified_folds(labels: &[String], k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut by_label: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, l) in labels.iter().enumerate() {
+        by_label.entry(l.as_str()).or_default().push(i);
+    }
+    let mut fold = vec![0; labels.len()];
+    let mut next = 0;
+    for rows in by_label.values_mut() {
+        rows.shuffle(&mut rng);
+        for &r in rows.iter() {
+            fold[r] = next % k;
+            next += 1;
+        }
+    }
+    fold
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CvSummary {
+    pub folds: usize,
+    pub accuracy_mean: f64,
+    pub accuracy_std: f64,
+    pub macro_f1_mean: f64,
+    pub macro_f1_std: f64,
+}
+
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+/// Stratified k-fold cross-validation: each fold's featurizer and model are fitted on
+/// the other folds only. `on_fold` is called as each fold finishes.
+pub fn cross_validate(
+    data: &Labelled,
+    settings: &TrainSettings,
+    k: usize,
+    seed: u64,
+    on_fold: &(dyn Fn() + Sync),
+) -> Result<(CvSummary, Vec<Report>)> {
+    if k < 2 {
+        bail!("--folds must be at least 2");
+    }
+    if k > data.len() {
+        bail!("--folds {k} is more than the {} rows", data.len());
+    }
+    let fold = stratified_folds(&data.labels, k, seed);
+    let reports: Vec<Result<Report>> = (0..k)
+        .into_par_iter()
+        .map(|f| {
+            let (mut tr_t, mut tr_l, mut te) = (Vec::new(), Vec::new(), Labelled::default());
+            for i in 0..data.len() {
+                if fold[i] == f {
+                    te.texts.push(data.texts[i].clone());
+                    te.labels.push(data.labels[i].clone());
+                } else {
+                    tr_t.push(data.texts[i].as_str());
+                    tr_l.push(data.labels[i].as_str());
+                }
+            }
+            let (model, _) = Classifier::train(&tr_t, &tr_l, settings, "cv", "")?;
+            let mut scratch = ScoreScratch::default();
+            let mut p = vec![0.0; model.labels().len()];
+            let mut labels = model.labels().to_vec();
+            for l in te.label_set() {
+                if !labels.contains(&l) {
+                    labels.push(l);
+                }
+            }
+            let truth: Vec<usize> = te
+                .labels
+                .iter()
+                .map(|l| labels.iter().position(|x| x == l).unwrap())
+                .collect();
+            let pred: Vec<usize> = te
+                .texts
+                .iter()
+                .map(|t| {
+                    model.score_into(t, &mut scratch, &mut p);
+                    argmax(&p)
+                })
+                .collect();
+            on_fold();
+            Ok(report(&labels, &truth, &pred))
+        })
+        .collect();
+    let reports = reports.into_iter().collect::<Result<Vec<_>>>()?;
+    let acc: Vec<f64> = reports.iter().map(|r| r.accuracy).collect();
+    let f1: Vec<f64> = reports.iter().map(|r| r.macro_f1).collect();
+    let (am, asd) = mean_std(&acc);
+    let (fm, fsd) = mean_std(&f1);
+    Ok((
+        CvSummary {
+            folds: k,
+            accuracy_mean: am,
+            accuracy_std: asd,
+            macro_f1_mean: fm,
+            macro_f1_std: fsd,
+        },
+        reports,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_counts_precision_recall_f1() {
+        let labels = vec!["a".to_string(), "b".to_string()];
+        // truth: a a a b ; pred: a a b b
+        let r = report(&labels, &[0, 0, 0, 1], &[0, 0, 1, 1]);
+        assert!((r.accuracy - 0.75).abs() < 1e-12);
+        let a = &r.per_class["a"];
+        assert!((a.precision - 1.0).abs() < 1e-12 && (a.recall - 2.0 / 3.0).abs() < 1e-12);
+        let b = &r.per_class["b"];
+        assert!((b.precision - 0.5).abs() < 1e-12 && (b.recall - 1.0).abs() < 1e-12);
+        let f1a = 2.0 * (2.0 / 3.0) / (1.0 + 2.0 / 3.0);
+        let f1b = 2.0 * 0.5 / 1.5;
+        assert!((r.macro_f1 - (f1a + f1b) / 2.0).abs() < 1e-12);
+        assert_eq!(r.confusion.matrix, vec![vec![2, 1], vec![0, 1]]);
+    }
+
+    #[test]
+    fn folds_are_stratified_and_seeded() {
+        let labels: Vec<String> = (0..40)
+            .map(|i| if i < 30 { "x" } else { "y" }.to_string())
+            .collect();
+        let f = stratified_folds(&labels, 5, 7);
+        for k in 0..5 {
+            let xs = (0..40).filter(|&i| f[i] == k && labels[i] == "x").count();
+            let ys = (0..40).filter(|&i| f[i] == k && labels[i] == "y").count();
+            assert_eq!((xs, ys), (6, 2));
+        }
+        assert_eq!(f, stratified_folds(&labels, 5, 7));
+        assert_ne!(f, stratified_folds(&labels, 5, 8));
+    }
+}

@@ -1,0 +1,236 @@
+//! Streaming text input for `classify`: a file or stdin read line by line with the byte
+//! offset of every line, so memory stays bounded whatever the input's size.
+//!
+//! Every line break ends a sentence, so lines can be split independently. A line longer
+//! than a cap is cut (at whitespace where possible) and flagged. Bytes that are not
+//! UTF-8 become U+FFFD, with an [`OffsetMap`] that maps positions in the decoded text
+//! back to byte offsets in the input.
+
+use std::io::{self, BufRead};
+
+/// Longest line handed on at once; a longer one is cut into pieces.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Maps byte positions in a lossily decoded line back to the raw input.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OffsetMap {
+    /// `(decoded position, raw position)` at each point where the two drift apart.
+    points: Vec<(usize, usize)>,
+}
+
+impl OffsetMap {
+    /// Raw offset of decoded position `pos` (which lies on a char boundary).
+    pub fn raw(&self, pos: usize) -> usize {
+        match self.points.partition_point(|&(d, _)| d <= pos) {
+            0 => pos,
+            i => {
+                let (d, r) = self.points[i - 1];
+                r + (pos - d)
+            }
+        }
+    }
+}
+
+/// One line of input, without its line break.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Line {
+    /// Byte offset of the line's first byte in the input.
+    pub offset: u64,
+    pub text: String,
+    /// Present when the line had invalid UTF-8 (positions then differ from raw ones).
+    pub map: Option<OffsetMap>,
+    /// The line was longer than the cap and this is a piece of it.
+    pub cut: bool,
+}
+
+impl Line {
+    /// Raw byte offset in the input of decoded position `pos` of this line.
+    pub fn raw_offset(&self, pos: usize) -> u64 {
+        self.offset
+            + match &self.map {
+                Some(m) => m.raw(pos),
+                None => pos,
+            } as u64
+    }
+}
+
+/// Decodes bytes as UTF-8, replacing invalid sequences with U+FFFD; returns the text
+/// and, if anything was replaced, the offset map.
+pub fn decode_lossy(bytes: &[u8]) -> (String, Option<OffsetMap>) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), None),
+        Err(_) => {
+            let mut text = String::with_capacity(bytes.len() + 8);
+            let mut map = OffsetMap::default();
+            let mut raw = 0;
+            for chunk in bytes.utf8_chunks() {
+                text.push_str(chunk.valid());
+                raw += chunk.valid().len();
+                let bad = chunk.invalid().len();
+                if bad > 0 {
+                    map.points.push((text.len(), raw));
+                    text.push('\u{FFFD}');
+                    raw += bad;
+                    map.points.push((text.len(), raw));
+                }
+            }
+            (text, Some(map))
+        }
+    }
+}
+
+/// Reads lines with their offsets.
+pub struct LineReader<R> {
+    inner: R,
+    offset: u64,
+    max_line: usize,
+    buf: Vec<u8>,
+    eof: bool,
+}
+
+impl<R: BufRead> LineReader<R> {
+    pub fn new(inner: R) -> Self {
+        Self::with_max_line(inner, MAX_LINE_BYTES)
+    }
+
+    pub fn with_max_line(inner: R, max_line: usize) -> Self {
+        LineReader {
+            inner,
+            offset: 0,
+            max_line: max_line.max(8),
+            buf: Vec::new(),
+            eof: false,
+        }
+    }
+
+    /// The next line, or `None` at the end of input.
+    pub fn next_line(&mut self) -> io::Result<Option<Line>> {
+        loop {
+            if self.buf.len() >= self.max_line {
+                let cut = cut_point(&self.buf, self.max_line);
+                let rest = self.buf.split_off(cut);
+                let piece = std::mem::replace(&mut self.buf, rest);
+                return Ok(Some(self.make_line(piece, 0, true)));
+            }
+            if self.eof {
+                if self.buf.is_empty() {
+                    return Ok(None);
+                }
+                let piece = std::mem::take(&mut self.buf);
+                return Ok(Some(self.make_line(piece, 0, false)));
+            }
+            let avail = match self.inner.fill_buf() {
+                Ok(a) => a,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if avail.is_empty() {
+                self.eof = true;
+                continue;
+            }
+            let room = self.max_line - self.buf.len();
+            let window = &avail[..avail.len().min(room)];
+            if let Some(i) = memchr::memchr(b'\n', window) {
+                self.buf.extend_from_slice(&window[..i]);
+                self.inner.consume(i + 1);
+                let piece = std::mem::take(&mut self.buf);
+                return Ok(Some(self.make_line(piece, 1, false)));
+            }
+            let n = window.len();
+            self.buf.extend_from_slice(window);
+            self.inner.consume(n);
+        }
+    }
+
+    fn make_line(&mut self, bytes: Vec<u8>, terminator: u64, cut: bool) -> Line {
+        let offset = self.offset;
+        self.offset += bytes.len() as u64 + terminator;
+        let (text, map) = match String::from_utf8(bytes) {
+            Ok(s) => (s, None),
+            Err(e) => decode_lossy(e.as_bytes()),
+        };
+        Line {
+            offset,
+            text,
+            map,
+            cut,
+        }
+    }
+}
+
+/// Where to cut an overlong line within its first `max` bytes: after the last
+/// whitespace in the second half, else at the last char boundary.
+fn cut_point(b: &[u8], max: usize) -> usize {
+    let half = max / 2;
+    if let Some(i) = b[half..max].iter().rposition(|c| c.is_ascii_whitespace()) {
+        return half + i + 1;
+    }
+    (1..=max)
+        .rev()
+        .find(|&i| i == b.len() || (b[i] & 0xC0) != 0x80)
+        .unwrap_or(max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<Line> {
+        let mut r = LineReader::with_max_line(input, max);
+        let mut out = Vec::new();
+        while let Some(l) = r.next_line().unwrap() {
+            out.push(l);
+        }
+        out
+    }
+
+    #[test]
+    fn offsets_follow_the_input() {
+        let input = b"first line\r\n\nthird";
+        let ls = lines(input, 1 << 20);
+        assert_eq!(ls.len(), 3);
+        assert_eq!((ls[0].offset, ls[0].text.as_str()), (0, "first line\r"));
+        assert_eq!((ls[1].offset, ls[1].text.as_str()), (12, ""));
+        assert_eq!((ls[2].offset, ls[2].text.as_str()), (13, "third"));
+    }
+
+    #[test]
+    fn invalid_utf8_maps_back_to_raw_offsets() {
+        let input = b"ab\xff\xfecd\n";
+        let ls = lines(input, 1 << 20);
+        let l = &ls[0];
+        assert_eq!(l.text, "ab\u{FFFD}\u{FFFD}cd");
+        let c = l.text.find('c').unwrap();
+        assert_eq!(l.raw_offset(c), 4);
+        assert_eq!(l.raw_offset(l.text.len()), 6);
+        assert_eq!(l.raw_offset(0), 0);
+    }
+
+    #[test]
+    fn long_lines_are_cut_without_losing_bytes() {
+        let mut input = Vec::new();
+        for i in 0..300 {
+            input.extend_from_slice(format!("wörd{i} ").as_bytes());
+        }
+        let ls = lines(&input, 64);
+        assert!(ls.len() > 10);
+        assert!(ls.iter().all(|l| l.text.len() <= 64 && l.map.is_none()));
+        let joined: String = ls.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(joined.as_bytes(), &input[..]);
+        for l in &ls {
+            assert_eq!(
+                &input[l.offset as usize..l.offset as usize + l.text.len()],
+                l.text.as_bytes()
+            );
+        }
+    }
+
+    #[test]
+    fn cut_never_splits_a_character() {
+        let input = "é".repeat(100);
+        let ls = lines(input.as_bytes(), 33);
+        assert!(ls.iter().all(|l| l.map.is_none()));
+        let joined: String = ls.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(joined, input);
+    }
+}

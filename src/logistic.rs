@@ -1,0 +1,550 @@
+//! Stage 4: the model, multinomial logistic regression over the sparse TF-IDF rows.
+//!
+//! Training minimises exactly linfa-logistic's objective,
+//! `sum_i w_i * logloss_i + alpha/2 * ||W||^2` (intercepts not penalised, `w_i = 1`
+//! unless class weights say otherwise), with argmin's L-BFGS (the optimiser
+//! linfa-logistic itself uses) over a sparse cost and gradient. `Solver::Linfa` runs
+//! linfa-logistic's own dense fit instead, for small problems.
+//!
+//! Scoring is its own fast path: sparse row times the weight matrix (one feature's
+//! class weights contiguous) plus intercepts, then softmax.
+
+use crate::tfidf::SparseMatrix;
+use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+
+/// Which optimiser fits the weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum Solver {
+    /// L-BFGS over the sparse rows (fast, any size).
+    Lbfgs,
+    /// linfa-logistic's dense fit (small data only).
+    Linfa,
+}
+
+/// How each training row's loss is weighted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum ClassWeight {
+    /// Every row counts once.
+    None,
+    /// Rows weighted by n / (k * rows of their label), so every label counts equally.
+    Balanced,
+}
+
+/// Settings of one fit, stored in the model file's metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitConfig {
+    /// L2 penalty on the weights (not the intercepts).
+    pub alpha: f64,
+    pub class_weight: ClassWeight,
+    pub solver: Solver,
+    pub max_iterations: u64,
+    /// Stop when the gradient's l2 norm is below this.
+    pub gradient_tolerance: f64,
+    /// Largest dense matrix, in bytes, that `Solver::Linfa` may build.
+    pub memory_budget: u64,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            alpha: 1.0,
+            class_weight: ClassWeight::None,
+            solver: Solver::Lbfgs,
+            max_iterations: 200,
+            gradient_tolerance: 1e-4,
+            memory_budget: 1 << 30,
+        }
+    }
+}
+
+/// What a fit did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FitReport {
+    pub iterations: u64,
+    pub final_cost: f64,
+}
+
+/// A fitted model: weights laid out feature-major (`weights[f * k + c]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logistic {
+    labels: Vec<String>,
+    n_features: usize,
+    weights: Vec<f32>,
+    intercepts: Vec<f32>,
+}
+
+impl Logistic {
+    /// Builds a model from stored parts, checking shapes and values.
+    pub fn from_parts(
+        labels: Vec<String>,
+        n_features: usize,
+        weights: Vec<f32>,
+        intercepts: Vec<f32>,
+    ) -> Result<Logistic, String> {
+        let k = labels.len();
+        if k < 2 {
+            return Err(format!("a model needs at least 2 labels, this one has {k}"));
+        }
+        let mut sorted: Vec<&String> = labels.iter().collect();
+        sorted.sort();
+        if sorted.windows(2).any(|w| w[0] == w[1]) {
+            return Err("the model's labels are not distinct".into());
+        }
+        if weights.len() != n_features * k {
+            return Err(format!(
+                "{} weights for {n_features} features and {k} labels (expected {})",
+                weights.len(),
+                n_features * k
+            ));
+        }
+        if intercepts.len() != k {
+            return Err(format!("{} intercepts for {k} labels", intercepts.len()));
+        }
+        if weights.iter().chain(&intercepts).any(|w| !w.is_finite()) {
+            return Err("the model holds a weight that is not finite".into());
+        }
+        Ok(Logistic {
+            labels,
+            n_features,
+            weights,
+            intercepts,
+        })
+    }
+
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    pub fn weights(&self) -> &[f32] {
+        &self.weights
+    }
+
+    pub fn intercepts(&self) -> &[f32] {
+        &self.intercepts
+    }
+
+    /// The weight of feature `f` for label index `c`.
+    pub fn weight(&self, f: usize, c: usize) -> f32 {
+        self.weights[f * self.labels.len() + c]
+    }
+
+    /// Class probabilities of one sparse row, written to `out` (length = labels).
+    #[inline]
+    pub fn probabilities_into(&self, row: &[(u32, f32)], out: &mut [f32]) {
+        let k = self.labels.len();
+        debug_assert_eq!(out.len(), k);
+        out.copy_from_slice(&self.intercepts);
+        for &(f, v) in row {
+            let w = &self.weights[f as usize * k..f as usize * k + k];
+            for (o, &wc) in out.iter_mut().zip(w) {
+                *o += v * wc;
+            }
+        }
+        softmax_in_place(out);
+    }
+
+    /// Fits a model on rows `x` with label indices `y` (each `< labels.len()`).
+    pub fn fit(
+        x: &SparseMatrix,
+        y: &[usize],
+        labels: Vec<String>,
+        config: &FitConfig,
+    ) -> Result<(Logistic, FitReport), String> {
+        let k = labels.len();
+        if k < 2 {
+            return Err(format!("training needs at least 2 labels, found {k}"));
+        }
+        if x.n_rows() != y.len() {
+            return Err(format!("{} rows but {} labels", x.n_rows(), y.len()));
+        }
+        if let Some(&bad) = y.iter().find(|&&c| c >= k) {
+            return Err(format!("label index {bad} out of range"));
+        }
+        if !(config.alpha.is_finite() && config.alpha >= 0.0) {
+            return Err(format!(
+                "alpha {} must be a finite number >= 0",
+                config.alpha
+            ));
+        }
+        let d = x.n_cols;
+        let (params, report) = match config.solver {
+            Solver::Lbfgs => fit_lbfgs(x, y, k, config)?,
+            Solver::Linfa => fit_linfa(x, y, k, config)?,
+        };
+        let weights = params[..d * k].iter().map(|&v| v as f32).collect();
+        let intercepts = params[d * k..].iter().map(|&v| v as f32).collect();
+        let model = Logistic::from_parts(labels, d, weights, intercepts)?;
+        Ok((model, report))
+    }
+}
+
+/// Numerically stable softmax.
+#[inline]
+pub fn softmax_in_place(z: &mut [f32]) {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in z.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    let inv = 1.0 / sum;
+    for v in z.iter_mut() {
+        *v *= inv;
+    }
+}
+
+/// Per-row loss weights from the class-weight setting.
+pub fn sample_weights(y: &[usize], k: usize, cw: ClassWeight) -> Vec<f64> {
+    match cw {
+        ClassWeight::None => vec![1.0; y.len()],
+        ClassWeight::Balanced => {
+            let mut counts = vec![0usize; k];
+            for &c in y {
+                counts[c] += 1;
+            }
+            let n = y.len() as f64;
+            y.iter()
+                .map(|&c| n / (k as f64 * counts[c] as f64))
+                .collect()
+        }
+    }
+}
+
+/// The sparse objective: parameters are `W` feature-major (`d * k`) then `k` intercepts.
+struct SparseProblem<'a> {
+    x: &'a SparseMatrix,
+    y: &'a [usize],
+    k: usize,
+    alpha: f64,
+    sample_weight: Vec<f64>,
+    /// Last point evaluated, with its cost and gradient (line searches ask for both).
+    cache: RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
+}
+
+impl SparseProblem<'_> {
+    fn cost_and_gradient(&self, p: &[f64]) -> (f64, Vec<f64>) {
+        if let Some((q, c, g)) = self.cache.borrow().as_ref() {
+            if q.as_slice() == p {
+                return (*c, g.clone());
+            }
+        }
+        let (k, d) = (self.k, self.x.n_cols);
+        let (w, b) = p.split_at(d * k);
+        let mut grad = vec![0.0; p.len()];
+        let mut z = vec![0.0f64; k];
+        let mut cost = 0.0;
+        for i in 0..self.x.n_rows() {
+            let (idx, val) = self.x.row(i);
+            z.copy_from_slice(b);
+            for (&f, &v) in idx.iter().zip(val) {
+                let wf = &w[f as usize * k..f as usize * k + k];
+                let v = f64::from(v);
+                for (zc, &wc) in z.iter_mut().zip(wf) {
+                    *zc += v * wc;
+                }
+            }
+            let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let yi = self.y[i];
+            let si = self.sample_weight[i];
+            let zy = z[yi] - max;
+            let mut sum = 0.0;
+            for zc in z.iter_mut() {
+                *zc = (*zc - max).exp();
+                sum += *zc;
+            }
+            // log-loss: logsumexp(z) - z_y
+            cost += si * (sum.ln() - zy);
+            // diff_c = s_i * (p_c - [c == y])
+            for (c, zc) in z.iter_mut().enumerate() {
+                *zc = si * (*zc / sum - if c == yi { 1.0 } else { 0.0 });
+            }
+            for (&f, &v) in idx.iter().zip(val) {
+                let gf = &mut grad[f as usize * k..f as usize * k + k];
+                let v = f64::from(v);
+                for (g, &dc) in gf.iter_mut().zip(&z) {
+                    *g += v * dc;
+                }
+            }
+            for (g, &dc) in grad[d * k..].iter_mut().zip(&z) {
+                *g += dc;
+            }
+        }
+        let mut norm = 0.0;
+        for (g, &wj) in grad[..d * k].iter_mut().zip(w) {
+            *g += self.alpha * wj;
+            norm += wj * wj;
+        }
+        cost += 0.5 * self.alpha * norm;
+        *self.cache.borrow_mut() = Some((p.to_vec(), cost, grad.clone()));
+        (cost, grad)
+    }
+}
+
+impl CostFunction for SparseProblem<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
+        Ok(self.cost_and_gradient(p).0)
+    }
+}
+
+impl Gradient for SparseProblem<'_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+    fn gradient(&self, p: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
+        Ok(self.cost_and_gradient(p).1)
+    }
+}
+
+fn fit_lbfgs(
+    x: &SparseMatrix,
+    y: &[usize],
+    k: usize,
+    config: &FitConfig,
+) -> Result<(Vec<f64>, FitReport), String> {
+    let problem = SparseProblem {
+        x,
+        y,
+        k,
+        alpha: config.alpha,
+        sample_weight: sample_weights(y, k, config.class_weight),
+        cache: RefCell::new(None),
+    };
+    let init = vec![0.0; x.n_cols * k + k];
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+        .with_tolerance_grad(config.gradient_tolerance)
+        .map_err(|e| e.to_string())?;
+    let res = Executor::new(problem, solver)
+        .configure(|s| s.param(init).max_iters(config.max_iterations))
+        .run()
+        .map_err(|e| format!("the optimiser failed: {e}"))?;
+    let state = res.state();
+    let params = state
+        .get_best_param()
+        .or(state.get_param())
+        .cloned()
+        .ok_or("the optimiser returned no parameters")?;
+    Ok((
+        params,
+        FitReport {
+            iterations: state.get_iter(),
+            final_cost: state.get_best_cost(),
+        },
+    ))
+}
+
+fn fit_linfa(
+    x: &SparseMatrix,
+    y: &[usize],
+    k: usize,
+    config: &FitConfig,
+) -> Result<(Vec<f64>, FitReport), String> {
+    use linfa::prelude::*;
+    use linfa_logistic::MultiLogisticRegression;
+    use ndarray::{Array1, Array2};
+
+    if config.class_weight != ClassWeight::None {
+        return Err("--solver linfa does not support class weights; use --solver lbfgs".into());
+    }
+    let (n, d) = (x.n_rows(), x.n_cols);
+    let bytes = (n as u64)
+        .saturating_mul(d as u64)
+        .saturating_mul(std::mem::size_of::<f64>() as u64);
+    if bytes > config.memory_budget {
+        return Err(format!(
+            "--solver linfa needs a dense {n} x {d} matrix ({:.1} MiB), over the memory budget of {:.1} MiB; use --solver lbfgs (sparse) or raise --memory-budget-mb",
+            bytes as f64 / 1048576.0,
+            config.memory_budget as f64 / 1048576.0
+        ));
+    }
+    let mut dense = Array2::<f64>::zeros((n, d));
+    for i in 0..n {
+        let (idx, val) = x.row(i);
+        for (&f, &v) in idx.iter().zip(val) {
+            dense[[i, f as usize]] = f64::from(v);
+        }
+    }
+    let mut present = vec![false; k];
+    for &c in y {
+        present[c] = true;
+    }
+    if present.iter().any(|p| !p) {
+        return Err("--solver linfa needs every label in the training rows".into());
+    }
+    let targets = Array1::from_iter(y.iter().copied());
+    let dataset = Dataset::new(dense, targets);
+    let fitted = MultiLogisticRegression::default()
+        .alpha(config.alpha)
+        .max_iterations(config.max_iterations)
+        .gradient_tolerance(config.gradient_tolerance)
+        .fit(&dataset)
+        .map_err(|e| format!("linfa-logistic failed: {e}"))?;
+    // linfa orders classes by value: 0..k, the same as ours.
+    let classes = fitted.classes();
+    let mut params = vec![0.0; d * k + k];
+    for (col, &c) in classes.iter().enumerate() {
+        for f in 0..d {
+            params[f * k + c] = fitted.params()[[f, col]];
+        }
+        params[d * k + c] = fitted.intercept()[col];
+    }
+    Ok((
+        params,
+        FitReport {
+            iterations: config.max_iterations,
+            final_cost: f64::NAN,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> (SparseMatrix, Vec<usize>) {
+        // 3 features, 3 classes, each class driven by one feature, with some noise rows.
+        let mut x = SparseMatrix::new(3);
+        let mut y = Vec::new();
+        for i in 0..30 {
+            let c = i % 3;
+            let other = (c + 1 + i % 2) % 3;
+            x.push_row(&[(c as u32, 0.9), (other as u32, 0.3)]);
+            y.push(c);
+        }
+        x.push_row(&[(0, 1.0)]);
+        y.push(1);
+        (x, y)
+    }
+
+    fn labels() -> Vec<String> {
+        vec!["a".into(), "b".into(), "c".into()]
+    }
+
+    #[test]
+    fn probabilities_sum_to_one_and_follow_the_data() {
+        let (x, y) = toy();
+        let (m, _) = Logistic::fit(&x, &y, labels(), &FitConfig::default()).unwrap();
+        let mut p = vec![0.0; 3];
+        for c in 0..3 {
+            m.probabilities_into(&[(c as u32, 1.0)], &mut p);
+            assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+            let best = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
+            assert_eq!(best, c);
+        }
+    }
+
+    #[test]
+    fn sparse_gradient_matches_finite_differences() {
+        let (x, y) = toy();
+        let prob = SparseProblem {
+            x: &x,
+            y: &y,
+            k: 3,
+            alpha: 0.7,
+            sample_weight: sample_weights(&y, 3, ClassWeight::Balanced),
+            cache: RefCell::new(None),
+        };
+        let p: Vec<f64> = (0..12).map(|i| (i as f64 * 0.37).sin()).collect();
+        let (_, g) = prob.cost_and_gradient(&p);
+        for j in 0..p.len() {
+            let h = 1e-6;
+            let mut a = p.clone();
+            a[j] += h;
+            let mut b = p.clone();
+            b[j] -= h;
+            let num = (prob.cost_and_gradient(&a).0 - prob.cost_and_gradient(&b).0) / (2.0 * h);
+            assert!((num - g[j]).abs() < 1e-5, "param {j}: {num} vs {}", g[j]);
+        }
+    }
+
+    #[test]
+    fn agrees_with_linfa_logistic() {
+        let (x, y) = toy();
+        let cfg = FitConfig {
+            alpha: 0.5,
+            gradient_tolerance: 1e-8,
+            max_iterations: 500,
+            ..FitConfig::default()
+        };
+        let (ours, _) = Logistic::fit(&x, &y, labels(), &cfg).unwrap();
+        let linfa_cfg = FitConfig {
+            solver: Solver::Linfa,
+            ..cfg
+        };
+        let (theirs, _) = Logistic::fit(&x, &y, labels(), &linfa_cfg).unwrap();
+        for (a, b) in ours.weights().iter().zip(theirs.weights()) {
+            assert!((a - b).abs() < 1e-3, "weight {a} vs {b}");
+        }
+        for (a, b) in ours.intercepts().iter().zip(theirs.intercepts()) {
+            assert!((a - b).abs() < 1e-3, "intercept {a} vs {b}");
+        }
+        assert!(ours.weights().iter().any(|w| w.abs() > 0.1));
+    }
+
+    #[test]
+    fn balanced_weights_count_each_label_equally() {
+        let w = sample_weights(&[0, 0, 0, 1], 2, ClassWeight::Balanced);
+        assert_eq!(w, vec![4.0 / 6.0, 4.0 / 6.0, 4.0 / 6.0, 2.0]);
+        let (x, y) = {
+            let mut x = SparseMatrix::new(1);
+            for _ in 0..4 {
+                x.push_row(&[(0, 1.0)]);
+            }
+            (x, vec![0, 0, 0, 1])
+        };
+        let two = vec!["a".into(), "b".into()];
+        let none = Logistic::fit(&x, &y, two.clone(), &FitConfig::default())
+            .unwrap()
+            .0;
+        let bal = Logistic::fit(
+            &x,
+            &y,
+            two,
+            &FitConfig {
+                class_weight: ClassWeight::Balanced,
+                ..FitConfig::default()
+            },
+        )
+        .unwrap()
+        .0;
+        let mut p = [0.0; 2];
+        none.probabilities_into(&[(0, 1.0)], &mut p);
+        let p_none = p[1];
+        bal.probabilities_into(&[(0, 1.0)], &mut p);
+        assert!(p[1] > p_none + 0.1, "balanced {} vs none {}", p[1], p_none);
+    }
+
+    #[test]
+    fn linfa_solver_refuses_over_budget() {
+        let (x, y) = toy();
+        let cfg = FitConfig {
+            solver: Solver::Linfa,
+            memory_budget: 100,
+            ..FitConfig::default()
+        };
+        let err = Logistic::fit(&x, &y, labels(), &cfg).unwrap_err();
+        assert!(err.contains("memory budget"), "{err}");
+    }
+
+    #[test]
+    fn from_parts_checks_shapes() {
+        let l = labels();
+        assert!(Logistic::from_parts(l.clone(), 2, vec![0.0; 6], vec![0.0; 3]).is_ok());
+        assert!(Logistic::from_parts(l.clone(), 2, vec![0.0; 5], vec![0.0; 3]).is_err());
+        assert!(Logistic::from_parts(l.clone(), 2, vec![0.0; 6], vec![0.0; 2]).is_err());
+        assert!(Logistic::from_parts(vec!["a".into()], 2, vec![0.0; 2], vec![0.0]).is_err());
+        assert!(
+            Logistic::from_parts(vec!["a".into(), "a".into()], 1, vec![0.0; 2], vec![0.0; 2])
+                .is_err()
+        );
+        assert!(Logistic::from_parts(l, 2, vec![f32::NAN; 6], vec![0.0; 3]).is_err());
+    }
+}

@@ -1,0 +1,496 @@
+//! Output of `classify`: a table and per-file summary for people; JSON, JSONL, CSV and
+//! bare labels for programs. Records stream out as they are scored (JSON too: it is
+//! written piece by piece), and nothing is printed for an input with no sentences.
+
+use serde::ser::{SerializeMap, SerializeStruct};
+use serde::{Serialize, Serializer};
+use std::io::{self, Write};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A row per sentence (index, label, probability, text) and a summary per file.
+    Table,
+    /// One JSON document: files, their sentences and summaries.
+    Json,
+    /// One JSON object per sentence per line.
+    Jsonl,
+    /// A header, then one row per sentence with a column per label.
+    Csv,
+    /// One label per line, nothing else.
+    Labels,
+}
+
+/// One scored sentence.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    pub index: u64,
+    pub start: u64,
+    pub end: u64,
+    pub text: &'a str,
+    pub label: usize,
+    pub scores: &'a [f32],
+    /// The terms that pushed most toward the label, when asked for.
+    pub explain: Option<&'a [(String, f32)]>,
+}
+
+/// Counts and score sums of one file's sentences.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub sentences: u64,
+    pub counts: Vec<u64>,
+    pub score_sums: Vec<f64>,
+}
+
+impl Summary {
+    pub fn new(k: usize) -> Self {
+        Summary {
+            sentences: 0,
+            counts: vec![0; k],
+            score_sums: vec![0.0; k],
+        }
+    }
+
+    pub fn add(&mut self, label: usize, scores: &[f32]) {
+        self.sentences += 1;
+        self.counts[label] += 1;
+        for (s, &p) in self.score_sums.iter_mut().zip(scores) {
+            *s += f64::from(p);
+        }
+    }
+}
+
+struct LabelMap<'a, T: Serialize> {
+    labels: &'a [String],
+    values: &'a [T],
+}
+
+impl<T: Serialize> Serialize for LabelMap<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.labels.len()))?;
+        for (l, v) in self.labels.iter().zip(self.values) {
+            m.serialize_entry(l, v)?;
+        }
+        m.end()
+    }
+}
+
+struct Term<'a>(&'a (String, f32));
+
+impl Serialize for Term<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Term", 2)?;
+        st.serialize_field("term", &self.0 .0)?;
+        st.serialize_field("weight", &self.0 .1)?;
+        st.end()
+    }
+}
+
+struct JsonRecord<'a> {
+    file: Option<&'a str>,
+    rec: &'a Record<'a>,
+    labels: &'a [String],
+}
+
+impl Serialize for JsonRecord<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.rec;
+        let mut m = s.serialize_map(None)?;
+        if let Some(f) = self.file {
+            m.serialize_entry("file", f)?;
+        }
+        m.serialize_entry("sentence", &r.index)?;
+        m.serialize_entry("start", &r.start)?;
+        m.serialize_entry("end", &r.end)?;
+        m.serialize_entry("text", r.text)?;
+        m.serialize_entry("label", &self.labels[r.label])?;
+        m.serialize_entry(
+            "scores",
+            &LabelMap {
+                labels: self.labels,
+                values: r.scores,
+            },
+        )?;
+        if let Some(ex) = r.explain {
+            let terms: Vec<Term> = ex.iter().map(Term).collect();
+            m.serialize_entry("explain", &terms)?;
+        }
+        m.end()
+    }
+}
+
+fn json_err(e: serde_json::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+/// Writes records in one format.
+pub struct Writer<W: Write> {
+    out: W,
+    format: Format,
+    labels: Vec<String>,
+    /// Terminal width for the table.
+    width: usize,
+    file_open: bool,
+    any_file: bool,
+    csv_header: bool,
+    file: String,
+}
+
+impl<W: Write> Writer<W> {
+    pub fn new(out: W, format: Format, labels: Vec<String>, width: usize) -> Self {
+        Writer {
+            out,
+            format,
+            labels,
+            width: width.max(40),
+            file_open: false,
+            any_file: false,
+            csv_header: false,
+            file: String::new(),
+        }
+    }
+
+    /// Names the next input; nothing is written until its first record.
+    pub fn begin_file(&mut self, name: &str) {
+        self.file = name.to_string();
+        self.file_open = false;
+    }
+
+    fn open_file(&mut self) -> io::Result<()> {
+        if self.file_open {
+            return Ok(());
+        }
+        match self.format {
+            Format::Table => {
+                if self.any_file {
+                    writeln!(self.out)?;
+                }
+                writeln!(self.out, "== {} ==", self.file)?;
+                writeln!(
+                    self.out,
+                    "{:>5}  {:<w$}  {:>5}  sentence",
+                    "#",
+                    "label",
+                    "prob",
+                    w = self.label_width()
+                )?;
+            }
+            Format::Json => {
+                self.out.write_all(if self.any_file {
+                    b",\n"
+                } else {
+                    b"{\"files\": [\n"
+                })?;
+                write!(self.out, "{{\"file\": ")?;
+                serde_json::to_writer(&mut self.out, &self.file).map_err(json_err)?;
+                write!(self.out, ", \"sentences\": [\n")?;
+            }
+            Format::Csv => {
+                if !self.csv_header {
+                    let mut h = vec!["file", "sentence", "start", "end", "label"];
+                    h.extend(self.labels.iter().map(String::as_str));
+                    h.push("text");
+                    write_csv_row(&mut self.out, h.iter().copied())?;
+                    self.csv_header = true;
+                }
+            }
+            Format::Jsonl | Format::Labels => {}
+        }
+        self.file_open = true;
+        self.any_file = true;
+        Ok(())
+    }
+
+    fn label_width(&self) -> usize {
+        self.labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(5)
+            .max(5)
+    }
+
+    pub fn record(&mut self, r: &Record) -> io::Result<()> {
+        let first = !self.file_open;
+        self.open_file()?;
+        match self.format {
+            Format::Labels => {
+                self.out.write_all(self.labels[r.label].as_bytes())?;
+                if let Some(ex) = r.explain {
+                    for (i, (t, _)) in ex.iter().enumerate() {
+                        self.out.write_all(if i == 0 { b"\t" } else { b", " })?;
+                        self.out.write_all(t.as_bytes())?;
+                    }
+                }
+                self.out.write_all(b"\n")?;
+            }
+            Format::Jsonl => {
+                let j = JsonRecord {
+                    file: Some(&self.file),
+                    rec: r,
+                    labels: &self.labels,
+                };
+                serde_json::to_writer(&mut self.out, &j).map_err(json_err)?;
+                self.out.write_all(b"\n")?;
+            }
+            Format::Json => {
+                if !first {
+                    self.out.write_all(b",\n")?;
+                }
+                let j = JsonRecord {
+                    file: None,
+                    rec: r,
+                    labels: &self.labels,
+                };
+                serde_json::to_writer(&mut self.out, &j).map_err(json_err)?;
+            }
+            Format::Csv => {
+                let mut fields: Vec<String> = vec![
+                    self.file.clone(),
+                    r.index.to_string(),
+                    r.start.to_string(),
+                    r.end.to_string(),
+                    self.labels[r.label].clone(),
+                ];
+                fields.extend(r.scores.iter().map(|p| format!("{p:.6}")));
+                fields.push(r.text.to_string());
+                if let Some(ex) = r.explain {
+                    let e: Vec<String> = ex.iter().map(|(t, w)| format!("{t}:{w:.4}")).collect();
+                    fields.push(e.join(";"));
+                }
+                write_csv_row(&mut self.out, fields.iter().map(String::as_str))?;
+            }
+            Format::Table => {
+                let lw = self.label_width();
+                let prefix = 5 + 2 + lw + 2 + 5 + 2;
+                let room = self.width.saturating_sub(prefix).max(10);
+                let text = one_line(r.text);
+                writeln!(
+                    self.out,
+                    "{:>5}  {:<lw$}  {:>5.2}  {}",
+                    r.index,
+                    self.labels[r.label],
+                    r.scores[r.label],
+                    cut(&text, room)
+                )?;
+                if let Some(ex) = r.explain {
+                    if !ex.is_empty() {
+                        let terms: Vec<String> =
+                            ex.iter().map(|(t, w)| format!("{t} (+{w:.2})")).collect();
+                        writeln!(
+                            self.out,
+                            "{:prefix$}why: {}",
+                            "",
+                            cut(&terms.join(", "), room)
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the current input with its summary (nothing if it had no sentences).
+    pub fn end_file(&mut self, s: &Summary) -> io::Result<()> {
+        if !self.file_open {
+            return Ok(());
+        }
+        match self.format {
+            Format::Table => {
+                let n = s.sentences.max(1) as f64;
+                let parts: Vec<String> = self
+                    .labels
+                    .iter()
+                    .zip(&s.counts)
+                    .map(|(l, &c)| format!("{l} {c} ({:.0}%)", 100.0 * c as f64 / n))
+                    .collect();
+                writeln!(
+                    self.out,
+                    "summary: {} sentences: {}",
+                    s.sentences,
+                    parts.join(", ")
+                )?;
+            }
+            Format::Json => {
+                let means: Vec<f64> = s
+                    .score_sums
+                    .iter()
+                    .map(|&x| x / s.sentences.max(1) as f64)
+                    .collect();
+                write!(
+                    self.out,
+                    "\n], \"summary\": {{\"sentences\": {}, \"counts\": ",
+                    s.sentences
+                )?;
+                serde_json::to_writer(
+                    &mut self.out,
+                    &LabelMap {
+                        labels: &self.labels,
+                        values: &s.counts,
+                    },
+                )
+                .map_err(json_err)?;
+                write!(self.out, ", \"mean_scores\": ")?;
+                serde_json::to_writer(
+                    &mut self.out,
+                    &LabelMap {
+                        labels: &self.labels,
+                        values: &means,
+                    },
+                )
+                .map_err(json_err)?;
+                write!(self.out, "}}}}")?;
+            }
+            Format::Jsonl | Format::Csv | Format::Labels => {}
+        }
+        self.file_open = false;
+        Ok(())
+    }
+
+    /// Ends the output.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if self.format == Format::Json {
+            if self.any_file {
+                self.out.write_all(b"\n]}\n")?;
+            } else {
+                self.out.write_all(b"{\"files\": []}\n")?;
+            }
+        }
+        self.out.flush()
+    }
+}
+
+fn write_csv_row<'a, W: Write>(
+    out: &mut W,
+    fields: impl Iterator<Item = &'a str>,
+) -> io::Result<()> {
+    for (i, f) in fields.enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        if f.contains([',', '"', '\n', '\r']) || f.starts_with(' ') || f.ends_with(' ') {
+            out.write_all(b"\"")?;
+            out.write_all(f.replace('"', "\"\"").as_bytes())?;
+            out.write_all(b"\"")?;
+        } else {
+            out.write_all(f.as_bytes())?;
+        }
+    }
+    out.write_all(b"\n")
+}
+
+/// Whitespace runs (tabs, line breaks) shown as one space.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `s` cut to `room` characters, with `…` when cut.
+fn cut(s: &str, room: usize) -> String {
+    if s.chars().count() <= room {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(room.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels() -> Vec<String> {
+        vec!["neg".into(), "pos".into()]
+    }
+
+    fn write(format: Format, files: &[(&str, &[&str])]) -> String {
+        let mut buf = Vec::new();
+        {
+            let mut w = Writer::new(&mut buf, format, labels(), 60);
+            for (name, sents) in files {
+                w.begin_file(name);
+                let mut s = Summary::new(2);
+                for (i, t) in sents.iter().enumerate() {
+                    let scores = [0.25, 0.75];
+                    let r = Record {
+                        index: i as u64,
+                        start: 10 * i as u64,
+                        end: 10 * i as u64 + t.len() as u64,
+                        text: t,
+                        label: 1,
+                        scores: &scores,
+                        explain: None,
+                    };
+                    w.record(&r).unwrap();
+                    s.add(1, &scores);
+                }
+                w.end_file(&s).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn json_is_valid_and_has_summaries() {
+        let out = write(
+            Format::Json,
+            &[("a.txt", &["one", "two"]), ("empty", &[]), ("b", &["x"])],
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let files = v["files"].as_array().unwrap();
+        assert_eq!(files.len(), 2, "the empty input is left out");
+        assert_eq!(files[0]["file"], "a.txt");
+        assert_eq!(files[0]["sentences"][1]["text"], "two");
+        assert_eq!(files[0]["summary"]["counts"]["pos"], 2);
+        assert_eq!(files[0]["summary"]["mean_scores"]["pos"], 0.75);
+        assert!(files[0]["sentences"][0].get("file").is_none());
+    }
+
+    #[test]
+    fn json_with_no_input_is_still_a_document() {
+        let v: serde_json::Value =
+            serde_json::from_str(&write(Format::Json, &[("e", &[])])).unwrap();
+        assert_eq!(v["files"].as_array().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn jsonl_has_one_object_per_sentence() {
+        let out = write(Format::Jsonl, &[("-", &["a, \"b\"", "c"])]);
+        let lines: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["file"], "-");
+        assert_eq!(lines[0]["text"], "a, \"b\"");
+        assert_eq!(lines[1]["start"], 10);
+        assert_eq!(lines[1]["scores"]["neg"], 0.25);
+    }
+
+    #[test]
+    fn csv_quotes_fields_and_has_a_column_per_label() {
+        let out = write(Format::Csv, &[("f", &["a, \"b\""])]);
+        let mut r = csv::Reader::from_reader(out.as_bytes());
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            ["file", "sentence", "start", "end", "label", "neg", "pos", "text"]
+        );
+        let row = r.records().next().unwrap().unwrap();
+        assert_eq!(&row[7], "a, \"b\"");
+        assert_eq!(&row[4], "pos");
+    }
+
+    #[test]
+    fn table_cuts_long_sentences_to_width() {
+        let long = "word ".repeat(40);
+        let out = write(Format::Table, &[("f", &[long.as_str()])]);
+        let row = out.lines().nth(2).unwrap();
+        assert!(row.chars().count() <= 60, "{row}");
+        assert!(row.ends_with('…'));
+        assert!(out.contains("summary: 1 sentences: neg 0 (0%), pos 1 (100%)"));
+    }
+
+    #[test]
+    fn labels_format_is_bare() {
+        assert_eq!(write(Format::Labels, &[("f", &["a", "b"])]), "pos\npos\n");
+    }
+}

@@ -1,0 +1,269 @@
+//! Stage 2: tokens.
+//!
+//! Turns a sentence into normalised word tokens:
+//! - Unicode lower-casing;
+//! - curly quotes and apostrophes folded to `'` and `"`;
+//! - contractions split one way, the Penn Treebank way the public data sets use
+//!   (`don't` → `do` `not`, `can't` → `ca` `not`, `it's` → `it` `'s`), so raw text and
+//!   pre-tokenised text (`do n't`, `it 's`) give the same tokens; `n't` becomes `not`;
+//! - words glued where markup was stripped (`aboutJessica`) split at a lower-to-upper
+//!   case boundary;
+//! - `!` and `?` kept as tokens (they carry stance), other punctuation dropped;
+//! - Snowball English stemming (rust-stemmers), applied by [`Tokenizer::stem`].
+//!
+//! [`for_each_surface`] does everything but stemming and allocates nothing per token,
+//! so the scoring hot path can cache the stem of each distinct surface form.
+
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// Tokenizer settings, stored in the model file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenizerConfig {
+    /// Apply Snowball English stemming.
+    pub stem: bool,
+}
+
+impl Default for TokenizerConfig {
+    fn default() -> Self {
+        TokenizerConfig { stem: true }
+    }
+}
+
+/// Clitics split off the end of a word (after the apostrophe).
+const CLITICS: [&str; 6] = ["s", "re", "ve", "ll", "d", "m"];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Lower,
+    Upper,
+    Other,
+}
+
+fn fold_apostrophe(c: char) -> Option<char> {
+    match c {
+        '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{2032}' | '`' | '\u{00B4}' => Some('\''),
+        _ => None,
+    }
+}
+
+/// Calls `emit` with each normalised (lower-cased, folded, contraction-split) surface
+/// token of `text`, in order. `word` is scratch space, reused between calls.
+pub fn for_each_surface(text: &str, word: &mut String, mut emit: impl FnMut(&str)) {
+    word.clear();
+    let mut prev_case = Case::Other;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() {
+            let case = if c.is_uppercase() {
+                Case::Upper
+            } else if c.is_lowercase() {
+                Case::Lower
+            } else {
+                Case::Other
+            };
+            // `aboutJessica` -> `about` `jessica`
+            if case == Case::Upper && prev_case == Case::Lower && !word.is_empty() {
+                finish_word(word, &mut emit);
+            }
+            prev_case = case;
+            if c.is_ascii() {
+                word.push(c.to_ascii_lowercase());
+            } else {
+                word.extend(c.to_lowercase());
+            }
+        } else if fold_apostrophe(c).is_some() {
+            // An apostrophe belongs to a word when a letter follows it: `don't`, `'s`, `n't`.
+            match chars.peek() {
+                Some(&n) if n.is_alphabetic() => {
+                    word.push('\'');
+                    prev_case = Case::Other;
+                }
+                _ => {
+                    finish_word(word, &mut emit);
+                    prev_case = Case::Other;
+                }
+            }
+        } else {
+            finish_word(word, &mut emit);
+            prev_case = Case::Other;
+            if c == '!' || c == '?' {
+                let mut buf = [0u8; 4];
+                emit(c.encode_utf8(&mut buf));
+            }
+        }
+    }
+    finish_word(word, &mut emit);
+}
+
+/// Emits the word in `word` (splitting contractions) and clears it.
+fn finish_word(word: &mut String, emit: &mut impl FnMut(&str)) {
+    if word.is_empty() {
+        return;
+    }
+    let w = word.as_str();
+    if !w.contains('\'') {
+        emit(w);
+    } else if w == "n't" {
+        emit("not");
+    } else if let Some(base) = w.strip_suffix("n't") {
+        emit_plain(base, emit);
+        emit("not");
+    } else {
+        let (head, tail) = match w.rfind('\'') {
+            Some(i) => (&w[..i], &w[i + 1..]),
+            None => (w, ""),
+        };
+        if CLITICS.contains(&tail) {
+            emit_plain(head, emit);
+            emit(&w[head.len()..]);
+        } else {
+            emit_plain(w, emit);
+        }
+    }
+    word.clear();
+}
+
+/// Emits `w` with any apostrophes removed (`o'brien` -> `obrien`); nothing if empty.
+fn emit_plain(w: &str, emit: &mut impl FnMut(&str)) {
+    if w.is_empty() {
+        return;
+    }
+    if w.contains('\'') {
+        let joined: String = w.chars().filter(|&c| c != '\'').collect();
+        if !joined.is_empty() {
+            emit(&joined);
+        }
+    } else {
+        emit(w);
+    }
+}
+
+/// The tokenizer: surface tokens plus stemming.
+pub struct Tokenizer {
+    config: TokenizerConfig,
+    stemmer: Stemmer,
+}
+
+impl std::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokenizer")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Clone for Tokenizer {
+    fn clone(&self) -> Self {
+        Tokenizer::new(self.config)
+    }
+}
+
+impl Tokenizer {
+    pub fn new(config: TokenizerConfig) -> Self {
+        Tokenizer {
+            config,
+            stemmer: Stemmer::create(Algorithm::English),
+        }
+    }
+
+    pub fn config(&self) -> TokenizerConfig {
+        self.config
+    }
+
+    /// The term for one surface token: its stem, or the token itself without stemming.
+    pub fn stem<'a>(&self, surface: &'a str) -> Cow<'a, str> {
+        if self.config.stem && surface.chars().any(char::is_alphabetic) {
+            self.stemmer.stem(surface)
+        } else {
+            Cow::Borrowed(surface)
+        }
+    }
+
+    /// All terms of `text`, in order (allocates; for training and tests).
+    pub fn tokens(&self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut word = String::new();
+        for_each_surface(text, &mut word, |s| out.push(self.stem(s).into_owned()));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn surface(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut word = String::new();
+        for_each_surface(text, &mut word, |s| out.push(s.to_string()));
+        out
+    }
+
+    #[test]
+    fn lowercases_unicode_and_drops_punctuation() {
+        assert_eq!(
+            surface("ÉCLAIR, Straße; déjà-vu."),
+            ["éclair", "straße", "déjà", "vu"]
+        );
+    }
+
+    #[test]
+    fn contractions_match_pretokenised_text() {
+        assert_eq!(
+            surface("I don't think it's over"),
+            surface("i do n't think it 's over")
+        );
+        assert_eq!(surface("I don't"), ["i", "do", "not"]);
+        assert_eq!(surface("can't stop"), ["ca", "not", "stop"]);
+        assert_eq!(
+            surface("we'll see, they're here"),
+            ["we", "'ll", "see", "they", "'re", "here"]
+        );
+    }
+
+    #[test]
+    fn curly_apostrophes_and_quotes_are_folded() {
+        assert_eq!(
+            surface("It\u{2019}s \u{201C}great\u{201D}"),
+            surface("It's \"great\"")
+        );
+        assert_eq!(surface("doesn\u{2019}t"), ["does", "not"]);
+    }
+
+    #[test]
+    fn quotes_around_words_are_not_apostrophes() {
+        assert_eq!(surface("'Hello' she said"), ["hello", "she", "said"]);
+        assert_eq!(surface("the actors' union"), ["the", "actors", "union"]);
+        assert_eq!(surface("O'Brien"), ["obrien"]);
+    }
+
+    #[test]
+    fn glued_words_split_at_case_boundary() {
+        assert_eq!(
+            surface("aboutJessica JonesSeason 2"),
+            ["about", "jessica", "jones", "season", "2"]
+        );
+        assert_eq!(surface("TV NASA"), ["tv", "nasa"]);
+    }
+
+    #[test]
+    fn keeps_exclamation_and_question_marks() {
+        assert_eq!(surface("Wow! Really?"), ["wow", "!", "really", "?"]);
+    }
+
+    #[test]
+    fn stems_with_snowball() {
+        let t = Tokenizer::new(TokenizerConfig::default());
+        assert_eq!(t.tokens("Running shows renewed"), ["run", "show", "renew"]);
+        let plain = Tokenizer::new(TokenizerConfig { stem: false });
+        assert_eq!(plain.tokens("Running shows"), ["running", "shows"]);
+    }
+
+    #[test]
+    fn empty_and_symbol_only_text_gives_no_tokens() {
+        assert!(surface("").is_empty());
+        assert!(surface(" ... -- ,, ").is_empty());
+    }
+}
