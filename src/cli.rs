@@ -289,12 +289,14 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
+/// A sentence in a [`Batch`]: `(start, end)` in the batch text, and in the input.
+type Item = ((usize, usize), (u64, u64));
+
 /// Sentences waiting to be scored: their text in one buffer, with spans.
 #[derive(Default)]
 struct Batch {
     text: String,
-    /// `(start, end)` in `text`, and `(start, end)` in the input.
-    items: Vec<((usize, usize), (u64, u64))>,
+    items: Vec<Item>,
 }
 
 const BATCH_SENTENCES: usize = 8192;
@@ -318,9 +320,7 @@ impl Scorer<'_> {
         if self.explain.is_some() {
             explains.resize(batch.items.len(), Vec::new());
         }
-        let run = |items: &[((usize, usize), (u64, u64))],
-                   out: &mut [f32],
-                   ex: &mut [Vec<(String, f32)>]| {
+        let run = |items: &[Item], out: &mut [f32], ex: &mut [Vec<(String, f32)>]| {
             let slot = rayon::current_thread_index().map_or(0, |i| i + 1);
             let mut scratch = self.scratch[slot].lock().unwrap_or_else(|p| p.into_inner());
             for (j, ((a, b), _)) in items.iter().enumerate() {

@@ -185,8 +185,8 @@ pub fn cross_validate(
         .into_par_iter()
         .map(|f| {
             let (mut tr_t, mut tr_l, mut te) = (Vec::new(), Vec::new(), Labelled::default());
-            for i in 0..data.len() {
-                if fold[i] == f {
+            for (i, &fi) in fold.iter().enumerate() {
+                if fi == f {
                     te.texts.push(data.texts[i].clone());
                     te.labels.push(data.labels[i].clone());
                 } else {

@@ -165,9 +165,11 @@ fn cut_point(b: &[u8], max: usize) -> usize {
     if let Some(i) = b[half..max].iter().rposition(|c| c.is_ascii_whitespace()) {
         return half + i + 1;
     }
-    (1..=max)
+    // The byte after the buffer is not read yet, so cut before the last byte that
+    // starts a character (never in the middle of one).
+    (1..max)
         .rev()
-        .find(|&i| i == b.len() || (b[i] & 0xC0) != 0x80)
+        .find(|&i| (b[i] & 0xC0) != 0x80)
         .unwrap_or(max)
 }
 

@@ -218,6 +218,9 @@ pub fn sample_weights(y: &[usize], k: usize, cw: ClassWeight) -> Vec<f64> {
     }
 }
 
+/// A point with its cost and gradient.
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
 /// The sparse objective: parameters are `W` feature-major (`d * k`) then `k` intercepts.
 struct SparseProblem<'a> {
     x: &'a SparseMatrix,
@@ -226,7 +229,7 @@ struct SparseProblem<'a> {
     alpha: f64,
     sample_weight: Vec<f64>,
     /// Last point evaluated, with its cost and gradient (line searches ask for both).
-    cache: RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    cache: RefCell<Option<Evaluated>>,
 }
 
 impl SparseProblem<'_> {

@@ -118,8 +118,12 @@ impl Serialize for JsonRecord<'_> {
     }
 }
 
+/// A serde_json error as an io::Error of the same kind (so a closed pipe stays one).
 fn json_err(e: serde_json::Error) -> io::Error {
-    io::Error::other(e)
+    match e.io_error_kind() {
+        Some(kind) => io::Error::new(kind, e),
+        None => io::Error::other(e),
+    }
 }
 
 /// Writes records in one format.
@@ -182,7 +186,7 @@ impl<W: Write> Writer<W> {
                 })?;
                 write!(self.out, "{{\"file\": ")?;
                 serde_json::to_writer(&mut self.out, &self.file).map_err(json_err)?;
-                write!(self.out, ", \"sentences\": [\n")?;
+                writeln!(self.out, ", \"sentences\": [")?;
             }
             Format::Csv => {
                 if !self.csv_header {
