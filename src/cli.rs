@@ -72,9 +72,9 @@ struct ClassifyArgs {
     /// How many terms --explain shows
     #[arg(long, default_value_t = 5, value_name = "N")]
     explain_terms: usize,
-    /// Worker threads for scoring (0: all cores); output stays in input order
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    threads: usize,
+    /// Worker threads for scoring (0: all cores, at most 256); output stays in input order
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=256))]
+    threads: u16,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -120,6 +120,9 @@ struct SettingsArgs {
     /// Do not stem words
     #[arg(long)]
     no_stem: bool,
+    /// Scale terms by their Naive Bayes log-count ratio (NBSVM-style features)
+    #[arg(long)]
+    nb_scale: bool,
     /// L2 penalty on the weights (larger: simpler model)
     #[arg(long, default_value_t = 1.0, value_name = "ALPHA")]
     alpha: f64,
@@ -135,6 +138,9 @@ struct SettingsArgs {
     /// Stop when the gradient norm falls below this
     #[arg(long, default_value_t = 1e-4, value_name = "TOL")]
     tol: f64,
+    /// Also stop when the gradient norm falls below this share of its starting value (0: off)
+    #[arg(long, default_value_t = 1e-3, value_name = "SHARE")]
+    rel_tol: f64,
     /// Largest dense matrix --solver linfa may build, in MiB
     #[arg(long, default_value_t = 1024, value_name = "MIB")]
     memory_budget_mb: u64,
@@ -153,6 +159,7 @@ impl SettingsArgs {
                 max_df: self.max_df,
                 max_features: self.max_features,
                 sublinear_tf: !self.no_sublinear_tf,
+                nb_scale: self.nb_scale,
             },
             fit: FitConfig {
                 alpha: self.alpha,
@@ -160,6 +167,7 @@ impl SettingsArgs {
                 solver: self.solver,
                 max_iterations: self.max_iter,
                 gradient_tolerance: self.tol,
+                relative_tolerance: self.rel_tol,
                 memory_budget: self.memory_budget_mb.saturating_mul(1 << 20),
             },
         };
@@ -256,7 +264,11 @@ pub fn run() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let msg = format!("{e:#}").replace(['\n', '\r'], " ");
+            let mut msg = format!("{e:#}").replace(['\n', '\r'], " ");
+            if e.chain().count() == 1 && e.downcast_ref::<io::Error>().is_some() {
+                // Reads carry the file's name; a bare I/O error is a failed write of output.
+                msg = format!("cannot write the output: {msg}");
+            }
             eprintln!("stance: error: {msg}");
             ExitCode::from(1)
         }
@@ -272,7 +284,9 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn load_model(path: &Option<PathBuf>) -> Result<Classifier> {
     match path {
-        Some(p) => Classifier::load(p),
+        // Read with a bound (never more than the header declares), then check.
+        Some(p) => Classifier::from_bytes(&modelfile::read_file(p)?)
+            .with_context(|| format!("{}", p.display())),
         None => Classifier::builtin(),
     }
 }
@@ -360,7 +374,7 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
     let threads = if a.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
-        a.threads
+        usize::from(a.threads)
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -407,6 +421,10 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
         match res {
             Ok(()) => {}
             Err(e) if is_broken_pipe(&e) => return Ok(ExitCode::SUCCESS),
+            // A failed write of the output (a full disk): no use going on to other files.
+            Err(e) if e.chain().count() == 1 && e.downcast_ref::<io::Error>().is_some() => {
+                return Err(e)
+            }
             Err(e) => {
                 eprintln!("stance: error: {}", format!("{e:#}").replace('\n', " "));
                 failed = true;
@@ -441,25 +459,26 @@ fn classify_one<W: Write>(
     writer: &mut Writer<W>,
 ) -> Result<()> {
     let mut lines = LineReader::new(reader);
+    let mut line = crate::input::Line::default();
     let mut batch = Batch::default();
     let mut spans: Vec<Span> = Vec::new();
     let mut scores = Vec::new();
     let mut explains = Vec::new();
     let mut summary = Summary::new(scorer.k);
     let mut index = 0u64;
-    let (mut warned_utf8, mut warned_cut) = (false, false);
+    let (mut warned_utf8, mut warned_cut, mut warned_long) = (false, false, false);
     let mut done = false;
     while !done {
         batch.text.clear();
         batch.items.clear();
         while batch.items.len() < BATCH_SENTENCES && batch.text.len() < BATCH_BYTES {
-            let Some(line) = lines
-                .next_line()
+            if !lines
+                .read_line(&mut line)
                 .with_context(|| format!("{name}: cannot read"))?
-            else {
+            {
                 done = true;
                 break;
-            };
+            }
             if line.map.is_some() && !warned_utf8 {
                 warned_utf8 = true;
                 eprintln!("stance: warning: {name}: not valid UTF-8; invalid bytes read as U+FFFD");
@@ -482,7 +501,14 @@ fn classify_one<W: Write>(
                     });
                 }
             } else {
-                sentences::split_into(&line.text, &mut spans);
+                let cuts = sentences::split_counting_cuts(&line.text, &mut spans);
+                if cuts > 0 && !warned_long {
+                    warned_long = true;
+                    eprintln!(
+                        "stance: warning: {name}: a sentence longer than {} bytes was cut into pieces",
+                        sentences::MAX_SENTENCE_BYTES
+                    );
+                }
             }
             for s in &spans {
                 let a = batch.text.len();
@@ -565,6 +591,8 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
         }
         None => modelfile::today(),
     };
+    // Fail before training, not after, when the model could not be written.
+    modelfile::check_target(&a.output, &a.data)?;
     let data = read_training(&a.data, &a.columns)?;
     let source: Vec<String> = a.data.iter().map(|p| p.display().to_string()).collect();
     let t0 = Instant::now();

@@ -75,7 +75,8 @@ pub fn read_labelled(paths: &[PathBuf], cols: &Columns) -> Result<Labelled> {
         for f in csv_files(p)? {
             let bytes =
                 std::fs::read(&f).with_context(|| format!("{}: cannot read", f.display()))?;
-            parse_labelled(&bytes, cols, &mut out).with_context(|| format!("{}", f.display()))?;
+            let name = f.display().to_string();
+            parse_named(&bytes, cols, &mut out, &name).with_context(|| name.clone())?;
         }
     }
     Ok(out)
@@ -83,6 +84,14 @@ pub fn read_labelled(paths: &[PathBuf], cols: &Columns) -> Result<Labelled> {
 
 /// Parses one CSV file's bytes, appending its rows to `out`. Errors carry `line N:`.
 pub fn parse_labelled(bytes: &[u8], cols: &Columns, out: &mut Labelled) -> Result<()> {
+    parse_named(bytes, cols, out, "input")
+}
+
+/// [`parse_labelled`] of the file `name` (named in the warning about invalid UTF-8).
+fn parse_named(bytes: &[u8], cols: &Columns, out: &mut Labelled, name: &str) -> Result<()> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        bail!("line 1: the file is UTF-16 text; save it as CSV in UTF-8");
+    }
     if let Some(line) = unbalanced_quote_line(bytes) {
         bail!("line {line}: a quoted field is never closed (unbalanced quote)");
     }
@@ -94,7 +103,7 @@ pub fn parse_labelled(bytes: &[u8], cols: &Columns, out: &mut Labelled) -> Resul
                 if !warned {
                     warned = true;
                     eprintln!(
-                        "warning: input is not valid UTF-8; invalid bytes replaced with U+FFFD"
+                        "stance: warning: {name}: not valid UTF-8; invalid bytes read as U+FFFD"
                     );
                 }
                 String::from_utf8_lossy(b).into_owned()
@@ -122,15 +131,24 @@ pub fn parse_labelled(bytes: &[u8], cols: &Columns, out: &mut Labelled) -> Resul
         .collect();
     let find = |name: &str| -> Result<usize> {
         names.iter().position(|h| h == name).with_context(|| {
+            let mut hint = String::new();
+            if names.len() == 1 {
+                if let Some(sep) = [';', '\t', '|'].into_iter().find(|&c| names[0].contains(c)) {
+                    hint = format!("; the file seems separated by {sep:?}, stance reads commas");
+                }
+            }
             format!(
-                "line 1: no column {name:?} in the header (columns: {})",
-                names.join(", ")
+                "line 1: no column {name:?} in the header (columns: {}){hint}",
+                show_columns(&names)
             )
         })
     };
     let ti = find(&cols.text)?;
     let li = find(&cols.label)?;
     let mut rec = csv::ByteRecord::new();
+    // An empty label is an error, but a label column empty in every row gets its own.
+    let mut first_empty_label: Option<u64> = None;
+    let mut rows = 0u64;
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
@@ -146,18 +164,65 @@ pub fn parse_labelled(bytes: &[u8], cols: &Columns, out: &mut Labelled) -> Resul
             }
         }
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let text = decode(&rec[ti]);
+        rows += 1;
         let label = decode(&rec[li]).trim().to_string();
+        match (label.is_empty(), first_empty_label) {
+            (true, None) if rows == 1 => {
+                first_empty_label = Some(line);
+                continue;
+            }
+            (true, None) => bail!("line {line}: empty label"),
+            (true, Some(_)) => continue,
+            (false, Some(first)) => bail!("line {first}: empty label"),
+            (false, None) => {}
+        }
+        if label.contains(char::is_control) {
+            bail!(
+                "line {line}: the label {label:?} holds a control character (a line break or tab?)"
+            );
+        }
+        let text = decode(&rec[ti]);
         if text.trim().is_empty() {
             bail!("line {line}: empty text");
-        }
-        if label.is_empty() {
-            bail!("line {line}: empty label");
         }
         out.texts.push(text);
         out.labels.push(label);
     }
+    if let Some(first) = first_empty_label {
+        if rows == 1 {
+            bail!("line {first}: empty label");
+        }
+        bail!(
+            "the {:?} column is empty in every row ({rows} rows): no labels to learn from",
+            cols.label
+        );
+    }
     Ok(())
+}
+
+/// Column names for a message: escaped, each and all cut short.
+fn show_columns(names: &[String]) -> String {
+    const MAX_COLUMNS: usize = 12;
+    const MAX_CHARS: usize = 40;
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(MAX_COLUMNS)
+        .map(|n| {
+            let mut s: String = n
+                .chars()
+                .take(MAX_CHARS)
+                .flat_map(char::escape_debug)
+                .collect();
+            if n.chars().count() > MAX_CHARS {
+                s.push('…');
+            }
+            s
+        })
+        .collect();
+    if names.len() > MAX_COLUMNS {
+        shown.push(format!("… {} more", names.len() - MAX_COLUMNS));
+    }
+    shown.join(", ")
 }
 
 /// The line on which a quoted field opens and never closes, if any.
@@ -199,6 +264,13 @@ pub fn check_trainable(data: &Labelled, what: &str) -> Result<()> {
         bail!("{what}: no rows");
     }
     let labels = data.label_set();
+    if labels.len() > crate::modelfile::MAX_LABELS {
+        bail!(
+            "{what}: {} different labels, over the cap of {} (is the label column the right one?)",
+            labels.len(),
+            crate::modelfile::MAX_LABELS
+        );
+    }
     if labels.len() < 2 {
         bail!(
             "{what}: training needs at least 2 different labels, found {} ({})",

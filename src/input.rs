@@ -105,19 +105,28 @@ impl<R: BufRead> LineReader<R> {
 
     /// The next line, or `None` at the end of input.
     pub fn next_line(&mut self) -> io::Result<Option<Line>> {
+        let mut line = Line::default();
+        Ok(self.read_line(&mut line)?.then_some(line))
+    }
+
+    /// Reads the next line into `line`, reusing its memory; `false` at the end of input.
+    pub fn read_line(&mut self, line: &mut Line) -> io::Result<bool> {
         loop {
             if self.buf.len() >= self.max_line {
                 let cut = cut_point(&self.buf, self.max_line);
-                let rest = self.buf.split_off(cut);
-                let piece = std::mem::replace(&mut self.buf, rest);
-                return Ok(Some(self.make_line(piece, 0, true)));
+                let offset = self.advance(cut as u64);
+                fill_line(line, &self.buf[..cut], offset, true);
+                self.buf.drain(..cut);
+                return Ok(true);
             }
             if self.eof {
                 if self.buf.is_empty() {
-                    return Ok(None);
+                    return Ok(false);
                 }
-                let piece = std::mem::take(&mut self.buf);
-                return Ok(Some(self.make_line(piece, 0, false)));
+                let offset = self.advance(self.buf.len() as u64);
+                fill_line(line, &self.buf, offset, false);
+                self.buf.clear();
+                return Ok(true);
             }
             let avail = match self.inner.fill_buf() {
                 Ok(a) => a,
@@ -131,10 +140,18 @@ impl<R: BufRead> LineReader<R> {
             let room = self.max_line - self.buf.len();
             let window = &avail[..avail.len().min(room)];
             if let Some(i) = memchr::memchr(b'\n', window) {
-                self.buf.extend_from_slice(&window[..i]);
+                let offset = self.offset;
+                self.offset += (self.buf.len() + i + 1) as u64;
+                if self.buf.is_empty() {
+                    // The whole line is in the reader's buffer: no copy.
+                    fill_line(line, &window[..i], offset, false);
+                } else {
+                    self.buf.extend_from_slice(&window[..i]);
+                    fill_line(line, &self.buf, offset, false);
+                    self.buf.clear();
+                }
                 self.inner.consume(i + 1);
-                let piece = std::mem::take(&mut self.buf);
-                return Ok(Some(self.make_line(piece, 1, false)));
+                return Ok(true);
             }
             let n = window.len();
             self.buf.extend_from_slice(window);
@@ -142,18 +159,28 @@ impl<R: BufRead> LineReader<R> {
         }
     }
 
-    fn make_line(&mut self, bytes: Vec<u8>, terminator: u64, cut: bool) -> Line {
-        let offset = self.offset;
-        self.offset += bytes.len() as u64 + terminator;
-        let (text, map) = match String::from_utf8(bytes) {
-            Ok(s) => (s, None),
-            Err(e) => decode_lossy(e.as_bytes()),
-        };
-        Line {
-            offset,
-            text,
-            map,
-            cut,
+    /// Moves the offset past `n` bytes, returning where they start.
+    fn advance(&mut self, n: u64) -> u64 {
+        let at = self.offset;
+        self.offset += n;
+        at
+    }
+}
+
+/// Sets `line` to the decoded `bytes` (lossily, with an offset map, if not UTF-8).
+fn fill_line(line: &mut Line, bytes: &[u8], offset: u64, cut: bool) {
+    line.offset = offset;
+    line.cut = cut;
+    line.text.clear();
+    match std::str::from_utf8(bytes) {
+        Ok(s) => {
+            line.text.push_str(s);
+            line.map = None;
+        }
+        Err(_) => {
+            let (text, map) = decode_lossy(bytes);
+            line.text = text;
+            line.map = map;
         }
     }
 }

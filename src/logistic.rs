@@ -44,6 +44,9 @@ pub struct FitConfig {
     pub max_iterations: u64,
     /// Stop when the gradient's l2 norm is below this.
     pub gradient_tolerance: f64,
+    /// Also stop when the gradient's l2 norm falls below this share of its norm at the
+    /// start (0: off), so the stopping point does not depend on the data's size.
+    pub relative_tolerance: f64,
     /// Largest dense matrix, in bytes, that `Solver::Linfa` may build.
     pub memory_budget: u64,
 }
@@ -56,6 +59,7 @@ impl Default for FitConfig {
             solver: Solver::Lbfgs,
             max_iterations: 200,
             gradient_tolerance: 1e-4,
+            relative_tolerance: 1e-3,
             memory_budget: 1 << 30,
         }
     }
@@ -322,8 +326,14 @@ fn fit_lbfgs(
         cache: RefCell::new(None),
     };
     let init = vec![0.0; x.n_cols * k + k];
+    let mut tol = config.gradient_tolerance;
+    if config.relative_tolerance > 0.0 {
+        let g0 = problem.cost_and_gradient(&init).1;
+        let norm = g0.iter().map(|g| g * g).sum::<f64>().sqrt();
+        tol = tol.max(config.relative_tolerance * norm);
+    }
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-        .with_tolerance_grad(config.gradient_tolerance)
+        .with_tolerance_grad(tol)
         .map_err(|e| e.to_string())?;
     let res = Executor::new(problem, solver)
         .configure(|s| s.param(init).max_iters(config.max_iterations))
@@ -474,6 +484,7 @@ mod tests {
         let cfg = FitConfig {
             alpha: 0.5,
             gradient_tolerance: 1e-8,
+            relative_tolerance: 0.0,
             max_iterations: 500,
             ..FitConfig::default()
         };

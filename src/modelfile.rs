@@ -7,16 +7,22 @@
 //!
 //! Loading checks magic, version, length, checksum and caps on sizes before decoding,
 //! then every shape; a wrong, truncated, corrupted or inconsistent file gets an error
-//! saying which. Saving writes a temporary file beside the target and renames it, so
-//! a model file is written whole or not at all. Nothing in the payload depends on the
-//! clock or on hash order, so the same data and settings give the same bytes.
+//! saying which. Nothing is allocated in proportion to a size the file declares before
+//! that size is checked: [`read_file`] reads no more than the declared payload (itself
+//! capped), and every list's declared length is checked against its cap before the list
+//! is built. Every weight and idf value must be finite and at most [`MAX_MAGNITUDE`] in
+//! size, so scores are always probabilities that sum to 1. Saving writes a temporary
+//! file beside the target and renames it, so a model file is written whole or not at
+//! all. Nothing in the payload depends on the clock or on hash order, so the same data
+//! and settings give the same bytes.
 
 use crate::logistic::FitConfig;
 use crate::tfidf::TfidfConfig;
 use crate::tokens::TokenizerConfig;
 use anyhow::{bail, Context, Result};
-use serde::{Deserialize, Serialize};
-use std::io::Write;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::cell::RefCell;
+use std::io::{Read, Write};
 use std::path::Path;
 
 pub const MAGIC: &[u8; 8] = b"STANCEM\n";
@@ -26,11 +32,92 @@ const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 pub const MAX_PAYLOAD_BYTES: u64 = 4 << 30;
 pub const MAX_LABELS: usize = 10_000;
 pub const MAX_TERMS: usize = 50_000_000;
+/// Cap on the number of weights (each takes 4 payload bytes).
+pub const MAX_WEIGHTS: usize = (MAX_PAYLOAD_BYTES / 4) as usize;
+/// Largest magnitude of a weight, intercept or idf value. Trained models stay far
+/// below it; with it, no sum in scoring can overflow to infinity (and so to NaN).
+pub const MAX_MAGNITUDE: f32 = 1e6;
+
+thread_local! {
+    /// The message of the last cap a decode hit (postcard keeps no custom messages).
+    static CAP_ERROR: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Deserializes a list, refusing a declared length over `cap` before allocating it.
+fn capped<'de, D, T>(d: D, cap: usize, what: &'static str) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Visitor<T> {
+        cap: usize,
+        what: &'static str,
+        marker: std::marker::PhantomData<T>,
+    }
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {} {}", self.cap, self.what)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let over = |n: usize| {
+                let msg = format!(
+                    "model file declares {n} {}, over the cap of {}",
+                    self.what, self.cap
+                );
+                CAP_ERROR.with(|e| *e.borrow_mut() = Some(msg.clone()));
+                <A::Error as serde::de::Error>::custom(msg)
+            };
+            let declared = seq.size_hint().unwrap_or(0);
+            if declared > self.cap {
+                return Err(over(declared));
+            }
+            let mut v = Vec::with_capacity(declared.min(4096));
+            while let Some(x) = seq.next_element()? {
+                if v.len() == self.cap {
+                    return Err(over(self.cap + 1));
+                }
+                v.push(x);
+            }
+            Ok(v)
+        }
+    }
+    d.deserialize_seq(Visitor {
+        cap,
+        what,
+        marker: std::marker::PhantomData,
+    })
+}
+
+fn labels_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    capped(d, MAX_LABELS, "labels")
+}
+
+fn intercepts_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+    capped(d, MAX_LABELS, "intercepts")
+}
+
+fn terms_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    capped(d, MAX_TERMS, "terms")
+}
+
+fn idf_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+    capped(d, MAX_TERMS, "idf values")
+}
+
+fn weights_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+    capped(d, MAX_WEIGHTS, "weights")
+}
+
+fn counts_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, u64)>, D::Error> {
+    capped(d, MAX_LABELS, "label counts")
+}
 
 /// How a model was trained, kept in the file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metadata {
     /// Training rows per label, in label order.
+    #[serde(deserialize_with = "counts_capped")]
     pub rows_per_label: Vec<(String, u64)>,
     pub tokenizer: TokenizerConfig,
     pub tfidf: TfidfConfig,
@@ -46,19 +133,27 @@ pub struct Metadata {
 /// Everything a model file holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelData {
+    #[serde(deserialize_with = "labels_capped")]
     pub labels: Vec<String>,
     pub tokenizer: TokenizerConfig,
     pub tfidf: TfidfConfig,
+    #[serde(deserialize_with = "terms_capped")]
     pub terms: Vec<String>,
+    #[serde(deserialize_with = "idf_capped")]
     pub idf: Vec<f32>,
     /// Feature-major: `weights[f * labels + c]`.
+    #[serde(deserialize_with = "weights_capped")]
     pub weights: Vec<f32>,
+    #[serde(deserialize_with = "intercepts_capped")]
     pub intercepts: Vec<f32>,
     pub meta: Metadata,
 }
 
 impl ModelData {
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        // Never write a file that would not load.
+        self.check_values()
+            .map_err(|e| anyhow::anyhow!("cannot save the model: {e}"))?;
         let payload = postcard::to_allocvec(self).context("cannot encode the model")?;
         let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
         out.extend_from_slice(MAGIC);
@@ -72,20 +167,7 @@ impl ModelData {
     /// Decodes and checks a model file's bytes (shapes are checked by the caller that
     /// builds the model from the parts).
     pub fn from_bytes(bytes: &[u8]) -> Result<ModelData> {
-        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-            bail!("not a stance model file (no stance header)");
-        }
-        if bytes.len() < HEADER_LEN {
-            bail!("model file is truncated (header cut short)");
-        }
-        let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
-        if version != FORMAT_VERSION {
-            bail!("model file has format version {version}, this stance reads version {FORMAT_VERSION}");
-        }
-        let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
-        if len > MAX_PAYLOAD_BYTES {
-            bail!("model file declares a {len}-byte payload, over the cap of {MAX_PAYLOAD_BYTES}");
-        }
+        let len = check_header(bytes)?;
         let crc = u32::from_le_bytes(bytes[20..24].try_into().unwrap());
         let payload = &bytes[HEADER_LEN..];
         if (payload.len() as u64) < len {
@@ -103,8 +185,13 @@ impl ModelData {
         if crc32fast::hash(payload) != crc {
             bail!("model file is corrupted (checksum mismatch)");
         }
-        let data: ModelData = postcard::from_bytes(payload)
-            .map_err(|e| anyhow::anyhow!("model file is malformed: {e}"))?;
+        CAP_ERROR.with(|e| e.borrow_mut().take());
+        let data: ModelData = postcard::from_bytes(payload).map_err(|e| {
+            match CAP_ERROR.with(|c| c.borrow_mut().take()) {
+                Some(cap) => anyhow::anyhow!("{cap}"),
+                None => anyhow::anyhow!("model file is malformed: {e}"),
+            }
+        })?;
         if data.labels.len() > MAX_LABELS {
             bail!(
                 "model file has {} labels, over the cap of {MAX_LABELS}",
@@ -117,15 +204,107 @@ impl ModelData {
                 data.terms.len()
             );
         }
+        data.check_values()
+            .map_err(|e| anyhow::anyhow!("model file is inconsistent: {e}"))?;
         Ok(data)
+    }
+
+    /// Every label is non-empty text without control characters (it is printed as is);
+    /// every idf value, weight and intercept is finite and at most [`MAX_MAGNITUDE`].
+    fn check_values(&self) -> std::result::Result<(), String> {
+        if let Some(l) = self
+            .labels
+            .iter()
+            .find(|l| l.is_empty() || l.contains(char::is_control))
+        {
+            return Err(format!(
+                "label {:?} is empty or holds a control character",
+                l.chars().take(40).collect::<String>()
+            ));
+        }
+        for (what, values) in [
+            ("idf value", &self.idf),
+            ("weight", &self.weights),
+            ("intercept", &self.intercepts),
+        ] {
+            if let Some((i, v)) = values
+                .iter()
+                .enumerate()
+                .find(|(_, v)| !v.is_finite() || v.abs() > MAX_MAGNITUDE)
+            {
+                return Err(format!(
+                    "{what} {i} is {v}, not a finite number of at most {MAX_MAGNITUDE:e} in size"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
+/// Checks a model file's header (the first [`HEADER_LEN`] bytes of `bytes`, or what
+/// there is of them) and returns the declared payload length.
+fn check_header(bytes: &[u8]) -> Result<u64> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        bail!("not a stance model file (no stance header)");
+    }
+    if bytes.len() < HEADER_LEN {
+        bail!("model file is truncated (header cut short)");
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
+    if version != FORMAT_VERSION {
+        bail!(
+            "model file has format version {version}, this stance reads version {FORMAT_VERSION}"
+        );
+    }
+    let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
+    if len > MAX_PAYLOAD_BYTES {
+        bail!("model file declares a {len}-byte payload, over the cap of {MAX_PAYLOAD_BYTES}");
+    }
+    Ok(len)
+}
+
+/// Reads a model file's bytes, never more than its header declares (so a device such
+/// as `/dev/zero`, a pipe, or a huge file that is not a model cannot exhaust memory):
+/// the header is read and checked first, then at most the declared payload. Errors
+/// name the file; the bytes still go through [`ModelData::from_bytes`].
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let name = path.display();
+    let meta = std::fs::metadata(path).with_context(|| format!("{name}: cannot read model"))?;
+    if meta.is_dir() {
+        bail!("{name}: is a directory, not a model file");
+    }
+    let mut f = std::fs::File::open(path).with_context(|| format!("{name}: cannot read model"))?;
+    let mut bytes = Vec::with_capacity(HEADER_LEN);
+    (&mut f)
+        .take(HEADER_LEN as u64)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{name}: cannot read model"))?;
+    let len = check_header(&bytes).with_context(|| format!("{name}"))?;
+    let total = HEADER_LEN as u64 + len;
+    if meta.is_file() {
+        if meta.len() > total {
+            bail!(
+                "{name}: model file has {} bytes after its payload",
+                meta.len() - total
+            );
+        }
+        bytes.reserve_exact((meta.len().min(total) as usize).saturating_sub(HEADER_LEN));
+    }
+    // One byte more than declared, so trailing bytes are seen (and refused).
+    f.take(len + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{name}: cannot read model"))?;
+    Ok(bytes)
+}
+
 /// Writes `bytes` to `path` whole or not at all: a temporary file in the same
-/// directory, synced, then renamed over the target. A target that exists and is not a
-/// regular file (a device such as `/dev/null`) is written directly.
+/// directory, synced, then renamed over the target (keeping the old file's
+/// permissions; a new file gets the usual `0666` less the umask). A target that exists
+/// and is not a regular file (a device such as `/dev/null`) is written directly. On
+/// any error the message says whether an old file was left unchanged.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Ok(meta) = std::fs::metadata(path) {
+    let old = std::fs::metadata(path).ok();
+    if let Some(meta) = &old {
         if meta.is_dir() {
             bail!("{}: is a directory", path.display());
         }
@@ -144,31 +323,78 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".stance-model-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "{}: cannot create a temporary file in {}",
-                path.display(),
-                dir.display()
-            )
-        })?;
+    let unchanged = match &old {
+        Some(_) => "the old file is unchanged",
+        None => "no file was written",
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".stance-model-").suffix(".tmp");
+    match &old {
+        Some(meta) => {
+            builder.permissions(meta.permissions());
+        }
+        #[cfg(unix)]
+        None => {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        #[cfg(not(unix))]
+        None => {}
+    }
+    let mut tmp = builder.tempfile_in(dir).with_context(|| {
+        format!(
+            "{}: cannot create a temporary file in {} ({unchanged})",
+            path.display(),
+            dir.display()
+        )
+    })?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| {
-            format!(
-                "{}: cannot write the model (the old file, if any, is unchanged)",
-                path.display()
-            )
-        })?;
+        .with_context(|| format!("{}: cannot write the model ({unchanged})", path.display()))?;
     tmp.persist(path).map_err(|e| e.error).with_context(|| {
         format!(
-            "{}: cannot put the model in place (the old file, if any, is unchanged)",
+            "{}: cannot put the model in place ({unchanged})",
             path.display()
         )
     })?;
+    // Make the rename itself durable; a failure here loses nothing.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Checks, before a long training run, that a model can be written to `path`: it is
+/// not a directory, its directory exists, and it is not one of the training files
+/// `inputs` (files, or directories of `*.csv` files), which it would overwrite.
+pub fn check_target(path: &Path, inputs: &[std::path::PathBuf]) -> Result<()> {
+    let name = path.display();
+    if path.is_dir() {
+        bail!("{name}: is a directory");
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!(
+            "{name}: cannot write the model: directory {} does not exist",
+            dir.display()
+        );
+    }
+    if let Ok(target) = std::fs::canonicalize(path) {
+        for input in inputs {
+            let files = crate::data::csv_files(input).unwrap_or_default();
+            for f in files.iter().chain(std::iter::once(input)) {
+                if std::fs::canonicalize(f).is_ok_and(|c| c == target) {
+                    bail!(
+                        "{name}: is the training file {}; refusing to overwrite it with a model",
+                        f.display()
+                    );
+                }
+            }
+        }
+    }
     Ok(())
 }
 

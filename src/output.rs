@@ -384,7 +384,19 @@ fn write_csv_row<'a, W: Write>(
 
 /// Whitespace runs (tabs, line breaks) shown as one space.
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Control characters (escape sequences from binary or scraped input) would act on
+    // the terminal; the table shows U+FFFD for each instead.
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(
+            w.chars()
+                .map(|c| if c.is_control() { '\u{FFFD}' } else { c }),
+        );
+    }
+    out
 }
 
 /// `s` cut to `room` characters, with `…` when cut.

@@ -6,7 +6,7 @@
 
 use crate::logistic::{FitConfig, FitReport, Logistic};
 use crate::modelfile::{self, Metadata, ModelData};
-use crate::tfidf::{Scratch, SparseMatrix, Tfidf, TfidfConfig};
+use crate::tfidf::{nb_scales, Scratch, SparseMatrix, Tfidf, TfidfConfig};
 use crate::tokens::TokenizerConfig;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -84,9 +84,13 @@ impl Classifier {
                     .unwrap()
             })
             .collect();
-        let tfidf =
+        let mut tfidf =
             Tfidf::fit(texts, settings.tokenizer, settings.tfidf).map_err(anyhow::Error::msg)?;
-        let x = tfidf.transform_batch(texts);
+        let mut x = tfidf.transform_batch(texts);
+        if settings.tfidf.nb_scale {
+            tfidf.scale_idf(&nb_scales(&x, &y, names.len()));
+            x = tfidf.transform_batch(texts);
+        }
         Self::train_on_rows(tfidf, &x, &y, names, settings, source, date)
     }
 

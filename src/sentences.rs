@@ -79,6 +79,13 @@ impl Span {
 
 /// Splits `text` into sentences, appending their spans to `out` (does not clear it). Offsets are relative to `text`.
 pub fn split_into(text: &str, out: &mut Vec<Span>) {
+    split_counting_cuts(text, out);
+}
+
+/// [`split_into`], returning how many times a run longer than [`MAX_SENTENCE_BYTES`]
+/// was cut (0 when every sentence fit), so a caller can warn that a sentence was cut.
+pub fn split_counting_cuts(text: &str, out: &mut Vec<Span>) -> usize {
+    let mut cuts = 0;
     let bytes = text.as_bytes();
     let mut line_start = 0;
     let mut i = 0;
@@ -96,14 +103,15 @@ pub fn split_into(text: &str, out: &mut Vec<Span>) {
             _ => 0,
         };
         if brk > 0 {
-            split_line(text, line_start, i, out);
+            split_line(text, line_start, i, out, &mut cuts);
             i += brk;
             line_start = i;
         } else {
             i += 1;
         }
     }
-    split_line(text, line_start, bytes.len(), out);
+    split_line(text, line_start, bytes.len(), out, &mut cuts);
+    cuts
 }
 
 /// Convenience: `split_into` into a new Vec.
@@ -203,7 +211,7 @@ fn first_char(s: &str) -> Option<char> {
 }
 
 /// Splits one line `text[start..end]` (no line breaks inside).
-fn split_line(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
+fn split_line(text: &str, start: usize, end: usize, out: &mut Vec<Span>, cuts: &mut usize) {
     let raw = &text[start..end];
     let trimmed = raw.trim_start();
     let base = start + (raw.len() - trimmed.len());
@@ -233,23 +241,23 @@ fn split_line(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
                     _ => continue,
                 };
                 if b > cur && b < seg_end && is_glued_break(line, b) && keep_break(line, b) {
-                    emit(text, base, cur, b, out);
+                    emit(text, base, cur, b, out, cuts);
                     cur = b;
                 }
             }
             // The UAX boundary at the end of the segment (not the chunk's end).
             if seg_end < chunk_end && seg_end > cur && keep_break(line, seg_end) {
-                emit(text, base, cur, seg_end, out);
+                emit(text, base, cur, seg_end, out, cuts);
                 cur = seg_end;
             }
         }
         if chunk_end < line.len() && chunk_end > cur && is_seam_break(line, chunk_end) {
-            emit(text, base, cur, chunk_end, out);
+            emit(text, base, cur, chunk_end, out, cuts);
             cur = chunk_end;
         }
         chunk_start = chunk_end;
     }
-    emit(text, base, cur, line.len(), out);
+    emit(text, base, cur, line.len(), out, cuts);
 }
 
 /// End of the chunk of `line` starting at `start` that is handed to UAX #29.
@@ -463,8 +471,8 @@ fn is_abbreviation(body: &str, after: &str) -> bool {
 }
 
 /// Pushes `line[from..to]` (line starts at `text[base..]`) trimmed, cut to
-/// at most `MAX_SENTENCE_BYTES`, unless it is blank.
-fn emit(text: &str, base: usize, from: usize, to: usize, out: &mut Vec<Span>) {
+/// at most `MAX_SENTENCE_BYTES` (counting each cut in `cuts`), unless it is blank.
+fn emit(text: &str, base: usize, from: usize, to: usize, out: &mut Vec<Span>, cuts: &mut usize) {
     let raw = &text[base + from..base + to];
     let trimmed = raw.trim_start();
     let mut start = base + from + (raw.len() - trimmed.len());
@@ -472,6 +480,7 @@ fn emit(text: &str, base: usize, from: usize, to: usize, out: &mut Vec<Span>) {
     while end - start > MAX_SENTENCE_BYTES {
         let s = &text[start..end];
         let cut = long_cut(text, start, s);
+        *cuts += 1;
         let piece_end = start + s[..cut].trim_end().len();
         out.push(Span {
             start,

@@ -39,6 +39,9 @@ pub struct TfidfConfig {
     pub max_features: Option<u32>,
     /// Use `1 + ln(tf)` instead of the raw count.
     pub sublinear_tf: bool,
+    /// Scale each term by its Naive Bayes log-count ratio (the NBSVM idea), learnt
+    /// from the training labels and folded into the idf.
+    pub nb_scale: bool,
 }
 
 impl Default for TfidfConfig {
@@ -50,6 +53,7 @@ impl Default for TfidfConfig {
             max_df: 1.0,
             max_features: None,
             sublinear_tf: true,
+            nb_scale: false,
         }
     }
 }
@@ -70,6 +74,44 @@ impl TfidfConfig {
         }
         Ok(())
     }
+}
+
+/// Naive Bayes log-count-ratio scale of every feature (Wang & Manning's NBSVM idea,
+/// for any number of labels): with `p_c(f) = (1 + docs of label c with f) / (F + docs
+/// of label c)` and `q_c(f)` the same over the other labels, the scale is the mean over
+/// labels of `|ln(p_c(f) / q_c(f))|`, so terms that separate labels weigh more.
+pub fn nb_scales(x: &SparseMatrix, y: &[usize], k: usize) -> Vec<f32> {
+    let d = x.n_cols;
+    let mut df = vec![0f64; d * k];
+    let mut per_label = vec![0f64; k];
+    for (i, &c) in y.iter().enumerate() {
+        per_label[c] += 1.0;
+        for &f in x.row(i).0 {
+            df[f as usize * k + c] += 1.0;
+        }
+    }
+    let n: f64 = per_label.iter().sum();
+    let mut total_c = vec![0f64; k];
+    for f in 0..d {
+        for c in 0..k {
+            total_c[c] += df[f * k + c];
+        }
+    }
+    let total: f64 = total_c.iter().sum();
+    let _ = n;
+    (0..d)
+        .map(|f| {
+            let row = &df[f * k..f * k + k];
+            let all: f64 = row.iter().sum();
+            let mut s = 0.0;
+            for c in 0..k {
+                let p = (1.0 + row[c]) / (d as f64 + total_c[c]);
+                let q = (1.0 + all - row[c]) / (d as f64 + total - total_c[c]);
+                s += (p / q).ln().abs();
+            }
+            (s / k as f64) as f32
+        })
+        .collect()
 }
 
 /// Rows of sparse features: compressed sparse rows, l2-normalised.
@@ -129,7 +171,11 @@ pub struct Scratch {
     word: String,
     cache: FxHashMap<Box<str>, u32>,
     ids: Vec<u32>,
+    /// Distinct features of the current sentence, in order of first appearance.
     feats: Vec<u32>,
+    /// Per feature: the stamp of the last sentence it was seen in, and its count there.
+    seen: Vec<(u32, u32)>,
+    stamp: u32,
 }
 
 /// A fitted TF-IDF featurizer.
@@ -140,6 +186,9 @@ pub struct Tfidf {
     terms: Vec<String>,
     idf: Vec<f32>,
     stem_ids: FxHashMap<String, u32>,
+    /// Feature id of each stem as a unigram (`UNKNOWN` if it is not one).
+    unigram: Vec<u32>,
+    /// Feature id of each longer n-gram, by packed stem ids.
     ngram_ids: FxHashMap<u64, u32>,
 }
 
@@ -240,10 +289,11 @@ impl Tfidf {
                 idf.len()
             ));
         }
-        if let Some(v) = idf.iter().find(|v| !v.is_finite()) {
-            return Err(format!("idf value {v} is not finite"));
+        if let Some(v) = idf.iter().find(|v| !v.is_finite() || **v < 0.0) {
+            return Err(format!("idf value {v} is not a finite number >= 0"));
         }
         let mut stem_ids: FxHashMap<String, u32> = FxHashMap::default();
+        stem_ids.reserve(terms.len() / 2);
         let mut ngram_ids: FxHashMap<u64, u32> = FxHashMap::default();
         ngram_ids.reserve(terms.len());
         let mut ids: Vec<u32> = Vec::with_capacity(MAX_NGRAM as usize);
@@ -253,8 +303,14 @@ impl Tfidf {
                 if stem.is_empty() {
                     return Err(format!("term {f} ({term:?}) has an empty word"));
                 }
-                let next = stem_ids.len() as u32;
-                let id = *stem_ids.entry(stem.to_string()).or_insert(next);
+                let id = match stem_ids.get(stem) {
+                    Some(&id) => id,
+                    None => {
+                        let id = stem_ids.len() as u32;
+                        stem_ids.insert(stem.to_string(), id);
+                        id
+                    }
+                };
                 ids.push(id);
                 if ids.len() > config.ngram_max as usize {
                     return Err(format!(
@@ -274,12 +330,20 @@ impl Tfidf {
                 return Err(format!("term {term:?} appears twice"));
             }
         }
+        let mut unigram = vec![UNKNOWN; stem_ids.len()];
+        for (&key, &f) in &ngram_ids {
+            if key >> STEM_BITS == 0 {
+                unigram[(key - 1) as usize] = f;
+            }
+        }
+        ngram_ids.retain(|&key, _| key >> STEM_BITS != 0);
         Ok(Tfidf {
             config,
             tokenizer: Tokenizer::new(tokenizer),
             terms,
             idf,
             stem_ids,
+            unigram,
             ngram_ids,
         })
     }
@@ -304,8 +368,15 @@ impl Tfidf {
         self.terms.len()
     }
 
+    /// Multiplies each term's idf by `scale[f]` (a learnt per-term weight).
+    pub fn scale_idf(&mut self, scale: &[f32]) {
+        for (w, &s) in self.idf.iter_mut().zip(scale) {
+            *w *= s;
+        }
+    }
+
     /// Writes the l2-normalised TF-IDF row of `text` into `out` as `(feature, value)`
-    /// pairs sorted by feature.
+    /// pairs, each feature once, in order of first appearance.
     pub fn transform_into(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<(u32, f32)>) {
         out.clear();
         let Scratch {
@@ -313,6 +384,8 @@ impl Tfidf {
             cache,
             ids,
             feats,
+            seen,
+            stamp,
         } = scratch;
         ids.clear();
         if cache.len() > CACHE_LIMIT {
@@ -332,26 +405,44 @@ impl Tfidf {
             ids.push(id);
         });
         feats.clear();
+        if seen.len() < self.terms.len() {
+            seen.resize(self.terms.len(), (0, 0));
+        }
+        *stamp = stamp.wrapping_add(1);
+        if *stamp == 0 {
+            seen.iter_mut().for_each(|s| *s = (0, 0));
+            *stamp = 1;
+        }
+        let mut add = |f: u32| {
+            let s = &mut seen[f as usize];
+            if s.0 == *stamp {
+                s.1 += 1;
+            } else {
+                *s = (*stamp, 1);
+                feats.push(f);
+            }
+        };
         for n in self.config.ngram_min..=self.config.ngram_max {
+            if n == 1 {
+                for &id in ids.iter() {
+                    if id != UNKNOWN && self.unigram[id as usize] != UNKNOWN {
+                        add(self.unigram[id as usize]);
+                    }
+                }
+                continue;
+            }
             for w in ids.windows(n as usize) {
                 if w.contains(&UNKNOWN) {
                     continue;
                 }
                 if let Some(&f) = self.ngram_ids.get(&pack(w)) {
-                    feats.push(f);
+                    add(f);
                 }
             }
         }
-        feats.sort_unstable();
-        let mut i = 0;
         let mut norm = 0.0f32;
-        while i < feats.len() {
-            let f = feats[i];
-            let mut j = i + 1;
-            while j < feats.len() && feats[j] == f {
-                j += 1;
-            }
-            let tf = (j - i) as f32;
+        for &f in feats.iter() {
+            let tf = seen[f as usize].1 as f32;
             let tf = if self.config.sublinear_tf {
                 1.0 + tf.ln()
             } else {
@@ -360,7 +451,6 @@ impl Tfidf {
             let v = tf * self.idf[f as usize];
             norm += v * v;
             out.push((f, v));
-            i = j;
         }
         if norm > 0.0 {
             let inv = 1.0 / norm.sqrt();
@@ -451,7 +541,10 @@ mod tests {
         assert!((good / bad - (1.0 + 3.0f32.ln())).abs() < 1e-4);
         // the bigram "bad unseen" is not in the vocabulary; "good good" is
         assert!(row.iter().any(|p| p.0 == f("good good")));
-        assert!(row.windows(2).all(|w| w[0].0 < w[1].0));
+        let mut ids: Vec<u32> = row.iter().map(|p| p.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), row.len(), "each feature once");
     }
 
     #[test]

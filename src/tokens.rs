@@ -34,13 +34,6 @@ impl Default for TokenizerConfig {
 /// Clitics split off the end of a word (after the apostrophe).
 const CLITICS: [&str; 6] = ["s", "re", "ve", "ll", "d", "m"];
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Case {
-    Lower,
-    Upper,
-    Other,
-}
-
 fn fold_apostrophe(c: char) -> Option<char> {
     match c {
         '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{2032}' | '`' | '\u{00B4}' => Some('\''),
@@ -48,62 +41,142 @@ fn fold_apostrophe(c: char) -> Option<char> {
     }
 }
 
+/// What an ASCII byte is to the tokenizer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Lower,
+    Upper,
+    Digit,
+    Apostrophe,
+    Mark,
+    Separator,
+}
+
+const fn ascii_classes() -> [Class; 128] {
+    let mut t = [Class::Separator; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = match b as u8 {
+            b'a'..=b'z' => Class::Lower,
+            b'A'..=b'Z' => Class::Upper,
+            b'0'..=b'9' => Class::Digit,
+            b'\'' | b'`' => Class::Apostrophe,
+            b'!' | b'?' => Class::Mark,
+            _ => Class::Separator,
+        };
+        b += 1;
+    }
+    t
+}
+
+static ASCII: [Class; 128] = ascii_classes();
+
+/// The tokenizer's class of any character.
+fn class_of(c: char) -> Class {
+    if c.is_ascii() {
+        ASCII[c as usize]
+    } else if fold_apostrophe(c).is_some() {
+        Class::Apostrophe
+    } else if c.is_alphanumeric() {
+        if c.is_uppercase() {
+            Class::Upper
+        } else if c.is_lowercase() {
+            Class::Lower
+        } else {
+            Class::Digit
+        }
+    } else {
+        Class::Separator
+    }
+}
+
 /// Calls `emit` with each normalised (lower-cased, folded, contraction-split) surface
 /// token of `text`, in order. `word` is scratch space, reused between calls.
+///
+/// ASCII bytes take a table-driven fast path; other characters are decoded and
+/// classified with Unicode's rules.
 pub fn for_each_surface(text: &str, word: &mut String, mut emit: impl FnMut(&str)) {
     word.clear();
-    let mut prev_case = Case::Other;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_alphanumeric() {
-            let case = if c.is_uppercase() {
-                Case::Upper
-            } else if c.is_lowercase() {
-                Case::Lower
-            } else {
-                Case::Other
-            };
-            // `aboutJessica` -> `about` `jessica`
-            if case == Case::Upper && prev_case == Case::Lower && !word.is_empty() {
-                finish_word(word, &mut emit);
-            }
-            prev_case = case;
-            if c.is_ascii() {
-                word.push(c.to_ascii_lowercase());
-            } else {
-                word.extend(c.to_lowercase());
-            }
-        } else if fold_apostrophe(c).is_some() {
-            // An apostrophe belongs to a word when a letter follows it: `don't`, `'s`, `n't`.
-            match chars.peek() {
-                Some(&n) if n.is_alphabetic() => {
-                    word.push('\'');
-                    prev_case = Case::Other;
+    let bytes = text.as_bytes();
+    let mut prev = Class::Separator;
+    // Whether `word` holds an apostrophe (then contractions are split).
+    let mut apostrophe = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            let class = ASCII[b as usize];
+            if class == Class::Lower || class == Class::Digit {
+                // A run of lower-case letters and digits goes in at once.
+                let start = i;
+                i += 1;
+                while i < bytes.len()
+                    && bytes[i] < 0x80
+                    && matches!(ASCII[bytes[i] as usize], Class::Lower | Class::Digit)
+                {
+                    i += 1;
                 }
-                _ => {
-                    finish_word(word, &mut emit);
-                    prev_case = Case::Other;
-                }
-            }
-        } else {
-            finish_word(word, &mut emit);
-            prev_case = Case::Other;
-            if c == '!' || c == '?' {
-                let mut buf = [0u8; 4];
-                emit(c.encode_utf8(&mut buf));
+                word.push_str(&text[start..i]);
+                prev = ASCII[bytes[i - 1] as usize];
+                continue;
             }
         }
+        let (c, len) = if b < 0x80 {
+            (b as char, 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+            (c, c.len_utf8())
+        };
+        let class = class_of(c);
+        match class {
+            Class::Lower | Class::Digit => word.extend(c.to_lowercase()),
+            Class::Upper => {
+                // `aboutJessica` -> `about` `jessica`
+                if prev == Class::Lower && !word.is_empty() {
+                    finish_word(word, apostrophe, &mut emit);
+                    apostrophe = false;
+                }
+                if b < 0x80 {
+                    word.push(c.to_ascii_lowercase());
+                } else {
+                    word.extend(c.to_lowercase());
+                }
+            }
+            Class::Apostrophe => {
+                // An apostrophe belongs to a word when a letter follows it: `don't`, `'s`, `n't`.
+                let next = text[i + len..].chars().next();
+                if next.is_some_and(char::is_alphabetic) {
+                    word.push('\'');
+                    apostrophe = true;
+                } else {
+                    finish_word(word, apostrophe, &mut emit);
+                    apostrophe = false;
+                }
+            }
+            Class::Mark => {
+                finish_word(word, apostrophe, &mut emit);
+                apostrophe = false;
+                emit(if b == b'!' { "!" } else { "?" });
+            }
+            Class::Separator => {
+                finish_word(word, apostrophe, &mut emit);
+                apostrophe = false;
+            }
+        }
+        prev = class;
+        i += len;
     }
-    finish_word(word, &mut emit);
+    finish_word(word, apostrophe, &mut emit);
 }
 
 /// Emits the word in `word` (splitting contractions) and clears it.
-fn finish_word(word: &mut String, emit: &mut impl FnMut(&str)) {
+#[inline]
+fn finish_word(word: &mut String, apostrophe: bool, emit: &mut impl FnMut(&str)) {
     if word.is_empty() {
         return;
     }
     let w = word.as_str();
-    if !w.contains('\'') {
+    if !apostrophe {
         emit(w);
     } else if w == "n't" {
         emit("not");

@@ -493,6 +493,11 @@ fn usage_errors_exit_2() {
     assert_eq!(run(&["classify", "--format", "yaml"]).code, 2);
     assert_eq!(run(&["train"]).code, 2);
     assert_eq!(run(&["frobnicate"]).code, 2);
+    assert_eq!(
+        run(&["classify", "--threads", "100000"]).code,
+        2,
+        "a thread count is capped"
+    );
     let h = run(&["classify", "--help"]);
     assert_eq!(h.code, 0);
     assert!(h.stdout.contains("--lines") && h.stdout.contains("--format"));

@@ -1,0 +1,109 @@
+//! The built-in model: it loads, has the four stance labels, scores unmistakable
+//! sentences correctly, and is what `models/build.sh` rebuilds from `models/corpus/`.
+
+use stance::Classifier;
+
+const LABELS: [&str; 4] = ["anticipation", "criticism", "neutral", "positive"];
+
+/// The settings in models/build.sh (after `train models/corpus`): keep the two in step.
+const BUILD_ARGS: [&str; 7] = [
+    "--date",
+    "2026-11-23",
+    "--alpha",
+    "0.3",
+    "--class-weight",
+    "none",
+    "--nb-scale",
+];
+
+fn label_of(c: &Classifier, text: &str) -> String {
+    let (i, p) = c.predict(text);
+    assert_eq!(p.len(), 4, "{text}: one probability per label");
+    let sum: f32 = p.iter().sum();
+    assert!(
+        (sum - 1.0).abs() < 1e-4,
+        "{text}: probabilities sum to {sum}"
+    );
+    c.labels()[i].clone()
+}
+
+#[test]
+fn builtin_model_loads_with_the_four_labels() {
+    let c = Classifier::builtin().expect("the built-in model loads");
+    let labels: Vec<&str> = c.labels().iter().map(String::as_str).collect();
+    assert_eq!(labels, LABELS);
+}
+
+#[test]
+fn builtin_model_scores_unmistakable_sentences() {
+    let c = Classifier::builtin().expect("the built-in model loads");
+    let cases = [
+        (
+            "The new season is a triumph, funny and moving from start to finish.",
+            "positive",
+        ),
+        (
+            "Her performance is superb and the writing is brilliant.",
+            "positive",
+        ),
+        ("The second season is a boring, lazy mess.", "criticism"),
+        (
+            "The finale was a huge disappointment and the ending made no sense.",
+            "criticism",
+        ),
+        (
+            "The show has been renewed for a third season, which premieres next spring.",
+            "anticipation",
+        ),
+        (
+            "I can't wait to see what the new episodes will bring.",
+            "anticipation",
+        ),
+        (
+            "The series was filmed in Vancouver over four months.",
+            "neutral",
+        ),
+        (
+            "In the third episode, the brothers drive to Chicago to find their father.",
+            "neutral",
+        ),
+    ];
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter_map(|(text, want)| {
+            let got = label_of(&c, text);
+            (got != *want).then(|| format!("{text:?}: want {want}, got {got}"))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "misjudged:\n{}", wrong.join("\n"));
+}
+
+/// Rebuilding from the corpus with build.sh's settings gives models/stance.model byte for
+/// byte. The corpus is in the repository, so this needs nothing from ../shared. Training
+/// takes a while in a debug build, so it is ignored by default:
+/// `cargo test --release --test builtin -- --include-ignored`.
+#[test]
+#[ignore = "trains on the whole corpus; run with --include-ignored (best with --release)"]
+fn rebuild_from_corpus_is_byte_for_byte() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::env::temp_dir().join(format!("stance-builtin-{}.model", std::process::id()));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+        .current_dir(root)
+        .arg("train")
+        .arg("models/corpus")
+        .args(BUILD_ARGS)
+        .arg("-o")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run stance train");
+    assert!(status.success(), "stance train failed");
+    let rebuilt = std::fs::read(&out).expect("read the rebuilt model");
+    let _ = std::fs::remove_file(&out);
+    let shipped =
+        std::fs::read(format!("{root}/models/stance.model")).expect("read models/stance.model");
+    assert!(
+        rebuilt == shipped,
+        "models/stance.model is not what `bash models/build.sh` builds from models/corpus: rebuild it"
+    );
+}
