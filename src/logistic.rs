@@ -13,6 +13,7 @@ use crate::tfidf::SparseMatrix;
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 
@@ -225,30 +226,81 @@ pub fn sample_weights(y: &[usize], k: usize, cw: ClassWeight) -> Vec<f64> {
 /// A point with its cost and gradient.
 type Evaluated = (Vec<f64>, f64, Vec<f64>);
 
-/// The sparse objective: parameters are `W` feature-major (`d * k`) then `k` intercepts.
+/// A smooth objective to minimise: its cost and gradient at a point.
+trait Objective {
+    fn eval(&self, p: &[f64]) -> (f64, Vec<f64>);
+}
+
+/// The multinomial objective: parameters are `W` feature-major (`d * k`) then `k`
+/// intercepts.
 struct SparseProblem<'a> {
     x: &'a SparseMatrix,
     y: &'a [usize],
     k: usize,
     alpha: f64,
     sample_weight: Vec<f64>,
-    /// Last point evaluated, with its cost and gradient (line searches ask for both).
-    cache: RefCell<Option<Evaluated>>,
+}
+
+/// Rows per block of the data loss; blocks are summed in a fixed order, so the result
+/// does not depend on how many threads computed them.
+const ROW_BLOCK: usize = 2048;
+
+/// The data loss and its gradient summed over fixed row blocks, in parallel.
+fn blocked_loss(
+    n_rows: usize,
+    n_params: usize,
+    block: impl Fn(std::ops::Range<usize>, &mut [f64]) -> f64 + Sync,
+) -> (f64, Vec<f64>) {
+    let starts: Vec<usize> = (0..n_rows).step_by(ROW_BLOCK).collect();
+    let parts: Vec<(f64, Vec<f64>)> = starts
+        .par_iter()
+        .map(|&a| {
+            let mut g = vec![0.0; n_params];
+            let c = block(a..(a + ROW_BLOCK).min(n_rows), &mut g);
+            (c, g)
+        })
+        .collect();
+    let mut cost = 0.0;
+    let mut grad = vec![0.0; n_params];
+    for (c, g) in parts {
+        cost += c;
+        for (a, b) in grad.iter_mut().zip(&g) {
+            *a += b;
+        }
+    }
+    (cost, grad)
+}
+
+impl Objective for SparseProblem<'_> {
+    fn eval(&self, p: &[f64]) -> (f64, Vec<f64>) {
+        let (k, d) = (self.k, self.x.n_cols);
+        let (w, b) = p.split_at(d * k);
+        let (mut cost, mut grad) = blocked_loss(self.x.n_rows(), p.len(), |rows, grad| {
+            self.loss_rows(w, b, rows, grad)
+        });
+        let mut norm = 0.0;
+        for (g, &wj) in grad[..d * k].iter_mut().zip(w) {
+            *g += self.alpha * wj;
+            norm += wj * wj;
+        }
+        cost += 0.5 * self.alpha * norm;
+        (cost, grad)
+    }
 }
 
 impl SparseProblem<'_> {
-    fn cost_and_gradient(&self, p: &[f64]) -> (f64, Vec<f64>) {
-        if let Some((q, c, g)) = self.cache.borrow().as_ref() {
-            if q.as_slice() == p {
-                return (*c, g.clone());
-            }
-        }
+    /// Loss of `rows`, adding their gradient to `grad`.
+    fn loss_rows(
+        &self,
+        w: &[f64],
+        b: &[f64],
+        rows: std::ops::Range<usize>,
+        grad: &mut [f64],
+    ) -> f64 {
         let (k, d) = (self.k, self.x.n_cols);
-        let (w, b) = p.split_at(d * k);
-        let mut grad = vec![0.0; p.len()];
         let mut z = vec![0.0f64; k];
         let mut cost = 0.0;
-        for i in 0..self.x.n_rows() {
+        for i in rows {
             let (idx, val) = self.x.row(i);
             z.copy_from_slice(b);
             for (&f, &v) in idx.iter().zip(val) {
@@ -284,54 +336,128 @@ impl SparseProblem<'_> {
                 *g += dc;
             }
         }
+        cost
+    }
+}
+
+/// The same objective for two labels, in half the parameters: with `v = W_1 - W_0` and
+/// `c = b_1 - b_0`, the optimum has `W_1 = -W_0 = v / 2` (the penalty's gradient
+/// `alpha * sum_c W_c` must vanish), so the loss is binary logistic on `x.v + c` and
+/// the penalty `alpha/4 * ||v||^2`. Parameters: `v` (`d`) then `c`.
+struct BinaryProblem<'a> {
+    x: &'a SparseMatrix,
+    y: &'a [usize],
+    alpha: f64,
+    sample_weight: Vec<f64>,
+}
+
+impl Objective for BinaryProblem<'_> {
+    fn eval(&self, p: &[f64]) -> (f64, Vec<f64>) {
+        let d = self.x.n_cols;
+        let (v, c) = (&p[..d], p[d]);
+        let (mut cost, mut grad) = blocked_loss(self.x.n_rows(), d + 1, |rows, grad| {
+            self.loss_rows(v, c, rows, grad)
+        });
         let mut norm = 0.0;
-        for (g, &wj) in grad[..d * k].iter_mut().zip(w) {
-            *g += self.alpha * wj;
-            norm += wj * wj;
+        for (g, &vj) in grad[..d].iter_mut().zip(v) {
+            *g += 0.5 * self.alpha * vj;
+            norm += vj * vj;
         }
-        cost += 0.5 * self.alpha * norm;
-        *self.cache.borrow_mut() = Some((p.to_vec(), cost, grad.clone()));
+        cost += 0.25 * self.alpha * norm;
         (cost, grad)
     }
 }
 
-impl CostFunction for SparseProblem<'_> {
+impl BinaryProblem<'_> {
+    /// Loss of `rows`, adding their gradient to `grad`.
+    fn loss_rows(&self, v: &[f64], c: f64, rows: std::ops::Range<usize>, grad: &mut [f64]) -> f64 {
+        let d = self.x.n_cols;
+        let mut cost = 0.0;
+        for i in rows {
+            let (idx, val) = self.x.row(i);
+            let mut z = c;
+            for (&f, &x) in idx.iter().zip(val) {
+                z += f64::from(x) * v[f as usize];
+            }
+            let si = self.sample_weight[i];
+            let positive = self.y[i] == 1;
+            // -log sigmoid(t z) with t = +-1, computed stably
+            let tz = if positive { z } else { -z };
+            cost += si
+                * (if tz > 0.0 {
+                    (-tz).exp().ln_1p()
+                } else {
+                    (tz).exp().ln_1p() - tz
+                });
+            let p1 = if z >= 0.0 {
+                1.0 / (1.0 + (-z).exp())
+            } else {
+                let e = z.exp();
+                e / (1.0 + e)
+            };
+            let diff = si * (p1 - if positive { 1.0 } else { 0.0 });
+            for (&f, &x) in idx.iter().zip(val) {
+                grad[f as usize] += f64::from(x) * diff;
+            }
+            grad[d] += diff;
+        }
+        cost
+    }
+}
+
+/// An objective for argmin, remembering its last point (the line search asks for the
+/// cost and then the gradient of the same point).
+struct Cached<O> {
+    objective: O,
+    last: RefCell<Option<Evaluated>>,
+}
+
+impl<O: Objective> Cached<O> {
+    fn eval(&self, p: &[f64]) -> (f64, Vec<f64>) {
+        if let Some((q, c, g)) = self.last.borrow().as_ref() {
+            if q.as_slice() == p {
+                return (*c, g.clone());
+            }
+        }
+        let (c, g) = self.objective.eval(p);
+        *self.last.borrow_mut() = Some((p.to_vec(), c, g.clone()));
+        (c, g)
+    }
+}
+
+impl<O: Objective> CostFunction for Cached<O> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
-        Ok(self.cost_and_gradient(p).0)
+        Ok(self.eval(p).0)
     }
 }
 
-impl Gradient for SparseProblem<'_> {
+impl<O: Objective> Gradient for Cached<O> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, p: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.cost_and_gradient(p).1)
+        Ok(self.eval(p).1)
     }
 }
 
-fn fit_lbfgs(
-    x: &SparseMatrix,
-    y: &[usize],
-    k: usize,
+/// Minimises `objective` from zero with argmin's L-BFGS.
+fn minimize<O: Objective>(
+    objective: O,
+    n_params: usize,
     config: &FitConfig,
 ) -> Result<(Vec<f64>, FitReport), String> {
-    let problem = SparseProblem {
-        x,
-        y,
-        k,
-        alpha: config.alpha,
-        sample_weight: sample_weights(y, k, config.class_weight),
-        cache: RefCell::new(None),
-    };
-    let init = vec![0.0; x.n_cols * k + k];
+    let init = vec![0.0; n_params];
     let mut tol = config.gradient_tolerance;
     if config.relative_tolerance > 0.0 {
-        let g0 = problem.cost_and_gradient(&init).1;
+        let g0 = objective.eval(&init).1;
         let norm = g0.iter().map(|g| g * g).sum::<f64>().sqrt();
         tol = tol.max(config.relative_tolerance * norm);
     }
+    let problem = Cached {
+        objective,
+        last: RefCell::new(None),
+    };
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
         .with_tolerance_grad(tol)
         .map_err(|e| e.to_string())?;
@@ -352,6 +478,42 @@ fn fit_lbfgs(
             final_cost: state.get_best_cost(),
         },
     ))
+}
+
+fn fit_lbfgs(
+    x: &SparseMatrix,
+    y: &[usize],
+    k: usize,
+    config: &FitConfig,
+) -> Result<(Vec<f64>, FitReport), String> {
+    let sample_weight = sample_weights(y, k, config.class_weight);
+    let d = x.n_cols;
+    if k == 2 {
+        let problem = BinaryProblem {
+            x,
+            y,
+            alpha: config.alpha,
+            sample_weight,
+        };
+        let (vc, report) = minimize(problem, d + 1, config)?;
+        // Back to the multinomial layout: W_1 = v/2, W_0 = -v/2, b_1 = c/2, b_0 = -c/2.
+        let mut params = vec![0.0; 2 * d + 2];
+        for f in 0..d {
+            params[2 * f] = -0.5 * vc[f];
+            params[2 * f + 1] = 0.5 * vc[f];
+        }
+        params[2 * d] = -0.5 * vc[d];
+        params[2 * d + 1] = 0.5 * vc[d];
+        return Ok((params, report));
+    }
+    let problem = SparseProblem {
+        x,
+        y,
+        k,
+        alpha: config.alpha,
+        sample_weight,
+    };
+    minimize(problem, d * k + k, config)
 }
 
 fn fit_linfa(
@@ -463,17 +625,28 @@ mod tests {
             k: 3,
             alpha: 0.7,
             sample_weight: sample_weights(&y, 3, ClassWeight::Balanced),
-            cache: RefCell::new(None),
         };
-        let p: Vec<f64> = (0..12).map(|i| (i as f64 * 0.37).sin()).collect();
-        let (_, g) = prob.cost_and_gradient(&p);
+        check_gradient(&prob, 12);
+        let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
+        let bin = BinaryProblem {
+            x: &x,
+            y: &y2,
+            alpha: 0.7,
+            sample_weight: sample_weights(&y2, 2, ClassWeight::Balanced),
+        };
+        check_gradient(&bin, 4);
+    }
+
+    fn check_gradient(prob: &impl Objective, n: usize) {
+        let p: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+        let (_, g) = prob.eval(&p);
         for j in 0..p.len() {
             let h = 1e-6;
             let mut a = p.clone();
             a[j] += h;
             let mut b = p.clone();
             b[j] -= h;
-            let num = (prob.cost_and_gradient(&a).0 - prob.cost_and_gradient(&b).0) / (2.0 * h);
+            let num = (prob.eval(&a).0 - prob.eval(&b).0) / (2.0 * h);
             assert!((num - g[j]).abs() < 1e-5, "param {j}: {num} vs {}", g[j]);
         }
     }
@@ -494,6 +667,33 @@ mod tests {
             ..cfg
         };
         let (theirs, _) = Logistic::fit(&x, &y, labels(), &linfa_cfg).unwrap();
+        for (a, b) in ours.weights().iter().zip(theirs.weights()) {
+            assert!((a - b).abs() < 1e-3, "weight {a} vs {b}");
+        }
+        for (a, b) in ours.intercepts().iter().zip(theirs.intercepts()) {
+            assert!((a - b).abs() < 1e-3, "intercept {a} vs {b}");
+        }
+        assert!(ours.weights().iter().any(|w| w.abs() > 0.1));
+    }
+
+    #[test]
+    fn binary_fit_agrees_with_linfa_logistic() {
+        let (x, y) = toy();
+        let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
+        let two = vec!["a".to_string(), "b".to_string()];
+        let cfg = FitConfig {
+            alpha: 0.5,
+            gradient_tolerance: 1e-8,
+            relative_tolerance: 0.0,
+            max_iterations: 500,
+            ..FitConfig::default()
+        };
+        let (ours, _) = Logistic::fit(&x, &y2, two.clone(), &cfg).unwrap();
+        let linfa_cfg = FitConfig {
+            solver: Solver::Linfa,
+            ..cfg
+        };
+        let (theirs, _) = Logistic::fit(&x, &y2, two, &linfa_cfg).unwrap();
         for (a, b) in ours.weights().iter().zip(theirs.weights()) {
             assert!((a - b).abs() < 1e-3, "weight {a} vs {b}");
         }
