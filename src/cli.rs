@@ -124,7 +124,7 @@ struct SettingsArgs {
     #[arg(long)]
     nb_scale: bool,
     /// L2 penalty on the weights (larger: simpler model)
-    #[arg(long, default_value_t = 1.0, value_name = "ALPHA")]
+    #[arg(long, default_value_t = 0.1, value_name = "ALPHA")]
     alpha: f64,
     /// Weight each row so every label counts equally (balanced), or not (none)
     #[arg(long, value_enum, default_value_t = ClassWeight::None)]

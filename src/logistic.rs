@@ -55,7 +55,7 @@ pub struct FitConfig {
 impl Default for FitConfig {
     fn default() -> Self {
         FitConfig {
-            alpha: 1.0,
+            alpha: 0.1,
             class_weight: ClassWeight::None,
             solver: Solver::Lbfgs,
             max_iterations: 200,
