@@ -195,29 +195,9 @@ pub fn cross_validate(
                 }
             }
             let (model, _) = Classifier::train(&tr_t, &tr_l, settings, "cv", "")?;
-            let mut scratch = ScoreScratch::default();
-            let mut p = vec![0.0; model.labels().len()];
-            let mut labels = model.labels().to_vec();
-            for l in te.label_set() {
-                if !labels.contains(&l) {
-                    labels.push(l);
-                }
-            }
-            let truth: Vec<usize> = te
-                .labels
-                .iter()
-                .map(|l| labels.iter().position(|x| x == l).unwrap())
-                .collect();
-            let pred: Vec<usize> = te
-                .texts
-                .iter()
-                .map(|t| {
-                    model.score_into(t, &mut scratch, &mut p);
-                    argmax(&p)
-                })
-                .collect();
+            let r = evaluate(&model, &te);
             on_fold();
-            Ok(report(&labels, &truth, &pred))
+            Ok(r)
         })
         .collect();
     let reports = reports.into_iter().collect::<Result<Vec<_>>>()?;
