@@ -111,9 +111,19 @@ pub fn split_tokenize(data: &[u8]) {
     // The streaming path: lines tile the input, offsets map back to the raw bytes.
     let max_line = 8 + data.first().map_or(0, |&b| b as usize) * 4;
     let mut reader = LineReader::with_max_line(data, max_line);
+    // The same input read again into one reused `Line` must give the same lines.
+    let mut again = LineReader::with_max_line(data, max_line);
+    let mut reused = stance::input::Line::default();
     let mut pos = 0u64;
     let mut spans = Vec::new();
     while let Some(line) = reader.next_line().expect("reading a slice cannot fail") {
+        assert!(again
+            .read_line(&mut reused)
+            .expect("reading a slice cannot fail"));
+        assert_eq!(
+            reused, line,
+            "read_line into a reused Line differs from next_line"
+        );
         assert_eq!(line.offset, pos, "line does not start where the last ended");
         let raw_end = line.raw_offset(line.text.len());
         assert!(raw_end as usize <= data.len());
@@ -142,6 +152,9 @@ pub fn split_tokenize(data: &[u8]) {
             prev = b;
         }
     }
+    assert!(!again
+        .read_line(&mut reused)
+        .expect("reading a slice cannot fail"));
     assert_eq!(pos as usize, data.len(), "the lines do not cover the input");
 }
 

@@ -209,8 +209,8 @@ impl ModelData {
         Ok(data)
     }
 
-    /// Every label is non-empty text without control characters (it is printed as is);
-    /// every idf value, weight and intercept is finite and at most [`MAX_MAGNITUDE`].
+    /// Every label is non-empty text without control characters, and no term holds one
+    /// (both are printed as they are); every idf value, weight and intercept is finite and at most [`MAX_MAGNITUDE`].
     fn check_values(&self) -> std::result::Result<(), String> {
         if let Some(l) = self
             .labels
@@ -221,6 +221,9 @@ impl ModelData {
                 "label {:?} is empty or holds a control character",
                 l.chars().take(40).collect::<String>()
             ));
+        }
+        if let Some(i) = self.terms.iter().position(|t| t.contains(char::is_control)) {
+            return Err(format!("term {i} holds a control character"));
         }
         for (what, values) in [
             ("idf value", &self.idf),

@@ -234,6 +234,18 @@ fn a_full_stdout_is_an_error_that_says_so() {
 
 // ---- model files from strangers ----
 
+/// A model file around `m`'s encoding, with a correct header and checksum but none of
+/// the checks saving makes.
+fn model_file(m: &stance::modelfile::ModelData) -> Vec<u8> {
+    let payload = postcard::to_allocvec(m).unwrap();
+    let mut f = stance::modelfile::MAGIC.to_vec();
+    f.extend_from_slice(&stance::modelfile::FORMAT_VERSION.to_le_bytes());
+    f.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    f.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    f.extend_from_slice(&payload);
+    f
+}
+
 #[test]
 fn a_device_or_directory_as_model_fails_fast() {
     // Reading /dev/zero whole would never end; the header is enough to refuse it.
@@ -274,11 +286,7 @@ fn stranger_model_files_get_a_reason() {
     // A correct checksum over a weight that would make every score NaN.
     let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
     m.weights[0] = f32::INFINITY;
-    let payload = postcard::to_allocvec(&m).unwrap();
-    let mut f = good[..24].to_vec();
-    f[12..20].copy_from_slice(&(payload.len() as u64).to_le_bytes());
-    f[20..24].copy_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    f.extend_from_slice(&payload);
+    let f = model_file(&m);
     one_line_error(
         &classify("w.model", &f),
         "weight 0 is inf, not a finite number",
@@ -286,14 +294,17 @@ fn stranger_model_files_get_a_reason() {
     // A label that would send an escape sequence to the terminal.
     let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
     m.labels[0] = "\x1b[2J".into();
-    let payload = postcard::to_allocvec(&m).unwrap();
-    let mut f = good[..24].to_vec();
-    f[12..20].copy_from_slice(&(payload.len() as u64).to_le_bytes());
-    f[20..24].copy_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    f.extend_from_slice(&payload);
+    let f = model_file(&m);
     one_line_error(
         &classify("label.model", &f),
         "label \"\\u{1b}[2J\" is empty or holds a control character",
+    );
+    let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
+    m.terms[5] = "\x1b]0;pwned\x07".into();
+    let f = model_file(&m);
+    one_line_error(
+        &classify("term.model", &f),
+        "term 5 holds a control character",
     );
 }
 
