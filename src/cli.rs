@@ -284,9 +284,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn load_model(path: &Option<PathBuf>) -> Result<Classifier> {
     match path {
-        // Read with a bound (never more than the header declares), then check.
-        Some(p) => Classifier::from_bytes(&modelfile::read_file(p)?)
-            .with_context(|| format!("{}", p.display())),
+        Some(p) => Classifier::load(p),
         None => Classifier::builtin(),
     }
 }

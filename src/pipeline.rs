@@ -221,11 +221,10 @@ impl Classifier {
             .map_err(|e| anyhow::anyhow!("model file is inconsistent: {e:#}"))
     }
 
-    /// Reads a model file; errors name the file.
+    /// Reads a model file (never more than its header declares); errors name the file.
     pub fn load(path: &Path) -> Result<Classifier> {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("{}: cannot read model", path.display()))?;
-        Classifier::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
+        Classifier::from_bytes(&modelfile::read_file(path)?)
+            .with_context(|| format!("{}", path.display()))
     }
 
     /// Writes the model file atomically.
