@@ -1,76 +1,11 @@
 //! Every command through the binary, and the bad inputs it must answer with a clear
 //! one-line error (exit 1), a usage error (exit 2), or quietly (exit 0).
 
+mod common;
+use common::*;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_stance");
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(args: &[&str], stdin: Option<&[u8]>) -> Out {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn stance");
-    if let Some(input) = stdin {
-        let mut si = child.stdin.take().unwrap();
-        si.write_all(input).unwrap();
-    }
-    let o = child.wait_with_output().unwrap();
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-fn run(args: &[&str]) -> Out {
-    run_in(args, None)
-}
-
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
-
-fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, content).unwrap();
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-const EXAMPLE: &str = "tests/example-article.txt";
-const TINY: &str = "tests/data/tiny.csv";
-
-fn jsonl(out: &str) -> Vec<serde_json::Value> {
-    out.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-/// A model trained on the tiny set, in `dir`.
-fn tiny_model(dir: &Path) -> PathBuf {
-    let m = dir.join("tiny.model");
-    let o = run(&["train", TINY, "-o", s(&m), "--date", "2026-01-01"]);
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    m
-}
 
 #[test]
 fn classify_jsonl_accounts_for_every_sentence_with_spans_and_scores() {
@@ -106,7 +41,7 @@ fn classify_jsonl_accounts_for_every_sentence_with_spans_and_scores() {
 fn classify_table_shows_rows_and_a_summary() {
     let o = run_in(
         &["classify"],
-        Some(b"The show was renewed for a second season. It was dull.\n"),
+        b"The show was renewed for a second season. It was dull.\n",
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.starts_with("== - =="), "{}", o.stdout);
@@ -161,7 +96,7 @@ fn classify_csv_and_labels_formats() {
 #[test]
 fn lines_mode_scores_each_non_empty_line_whole() {
     let input = b"first line. still the first\n\n  second line  \n";
-    let o = run_in(&["classify", "--lines", "--format", "jsonl"], Some(input));
+    let o = run_in(&["classify", "--lines", "--format", "jsonl"], input);
     let recs = jsonl(&o.stdout);
     assert_eq!(recs.len(), 2);
     assert_eq!(recs[0]["text"], "first line. still the first");
@@ -178,11 +113,11 @@ fn threads_keep_input_order() {
     }
     let one = run_in(
         &["classify", "--lines", "--format", "jsonl", "--threads", "1"],
-        Some(input.as_bytes()),
+        input.as_bytes(),
     );
     let two = run_in(
         &["classify", "--lines", "--format", "jsonl", "--threads", "2"],
-        Some(input.as_bytes()),
+        input.as_bytes(),
     );
     assert_eq!(one.stdout, two.stdout);
     assert_eq!(
@@ -195,7 +130,7 @@ fn threads_keep_input_order() {
 fn explain_lists_terms_in_every_format() {
     let o = run_in(
         &["classify", "--explain", "--format", "jsonl"],
-        Some(b"The show has been renewed for a second season.\n"),
+        b"The show has been renewed for a second season.\n",
     );
     let r = &jsonl(&o.stdout)[0];
     let terms = r["explain"].as_array().unwrap();
@@ -205,12 +140,12 @@ fn explain_lists_terms_in_every_format() {
         .all(|t| t["weight"].as_f64().unwrap() > 0.0 && t["term"].is_string()));
     let t = run_in(
         &["classify", "--explain"],
-        Some(b"The show has been renewed for a second season.\n"),
+        b"The show has been renewed for a second season.\n",
     );
     assert!(t.stdout.contains("why: "), "{}", t.stdout);
     let c = run_in(
         &["classify", "--explain", "--format", "csv"],
-        Some(b"The show has been renewed.\n"),
+        b"The show has been renewed.\n",
     );
     assert!(c.stdout.lines().next().unwrap().ends_with(",text"));
     assert!(c.stdout.lines().nth(1).unwrap().contains(':'));
@@ -235,7 +170,7 @@ fn train_is_reproducible_and_its_model_classifies() {
     );
     let c = run_in(
         &["classify", "--model", s(&a), "--format", "labels"],
-        Some(b"A brilliant and moving season.\n"),
+        b"A brilliant and moving season.\n",
     );
     assert_eq!(c.stdout, "positive\n");
 }
@@ -260,7 +195,7 @@ fn train_accepts_custom_columns_and_any_label_set() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     let c = run_in(
         &["classify", "--model", s(&m), "--lines", "--format", "jsonl"],
-        Some(b"where do I go\n"),
+        b"where do I go\n",
     );
     let r = &jsonl(&c.stdout)[0];
     assert_eq!(r["scores"].as_object().unwrap().len(), 2);
@@ -352,18 +287,6 @@ fn linfa_solver_refuses_a_problem_over_the_memory_budget() {
 }
 
 // ---- bad input ----
-
-fn one_line_error(o: &Out, needle: &str) {
-    assert_eq!(o.code, 1, "stdout: {} stderr: {}", o.stdout, o.stderr);
-    let lines: Vec<&str> = o.stderr.lines().filter(|l| l.contains("error")).collect();
-    assert_eq!(lines.len(), 1, "{}", o.stderr);
-    assert!(
-        lines[0].contains(needle),
-        "expected {needle:?} in {:?}",
-        lines[0]
-    );
-    assert!(!o.stderr.contains("panicked"));
-}
 
 #[test]
 fn missing_file_and_directory_are_named() {
