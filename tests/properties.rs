@@ -4,13 +4,12 @@
 
 #[path = "../fuzz/checks.rs"]
 mod checks;
+mod common;
 
+use common::*;
 use proptest::prelude::*;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-
-const BIN: &str = env!("CARGO_BIN_EXE_stance");
 
 /// Pieces that exercise the splitter's rules, glued at random.
 fn piece() -> impl Strategy<Value = String> {
@@ -83,30 +82,12 @@ fn tiny_model() -> &'static std::path::Path {
 }
 
 fn classify_jsonl(input: &[u8], model: &std::path::Path) -> Vec<serde_json::Value> {
-    let mut child = Command::new(BIN)
-        .args([
-            "classify",
-            "--format",
-            "jsonl",
-            "--model",
-            model.to_str().unwrap(),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let data = input.to_vec();
-    let feeder = std::thread::spawn(move || stdin.write_all(&data));
-    let o = child.wait_with_output().unwrap();
-    feeder.join().unwrap().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    let o = run_in(
+        &["classify", "--format", "jsonl", "--model", s(model)],
+        input,
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    jsonl(&o.stdout)
 }
 
 proptest! {
