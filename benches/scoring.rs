@@ -72,7 +72,7 @@ fn bench_stages(c: &mut Criterion) {
             b.iter(|| {
                 let mut n = 0usize;
                 for s in &data {
-                    for_each_surface(s, &mut word, |t| n += t.len());
+                    for_each_surface(s, &mut word, true, |t| n += t.len());
                 }
                 black_box(n)
             })

@@ -10,7 +10,7 @@ use stance::data::{self, Columns, Labelled};
 use stance::input::{decode_lossy, LineReader};
 use stance::modelfile::{self, ModelData};
 use stance::sentences::{self, Span, MAX_SENTENCE_BYTES};
-use stance::tokens::{for_each_surface, Tokenizer, TokenizerConfig};
+use stance::tokens::{Tokenizer, TokenizerConfig};
 use stance::Classifier;
 
 /// Line breaks of the splitter: a sentence never contains one.
@@ -85,7 +85,7 @@ pub fn split_checked(text: &str) -> (Vec<Span>, usize) {
 pub fn check_tokens(sentence: &str, tokenizer: &Tokenizer) {
     let mut word = String::new();
     let mut n = 0;
-    for_each_surface(sentence, &mut word, |t| {
+    tokenizer.for_each_surface(sentence, &mut word, |t| {
         assert!(!t.is_empty(), "empty token in {sentence:?}");
         assert!(
             !t.contains(char::is_whitespace),

@@ -120,9 +120,27 @@ struct SettingsArgs {
     /// Do not stem words
     #[arg(long)]
     no_stem: bool,
+    /// Drop punctuation marks other than ! and ? (kept as tokens by default)
+    #[arg(long)]
+    no_punctuation: bool,
     /// Scale terms by their Naive Bayes log-count ratio (NBSVM-style features)
     #[arg(long)]
     nb_scale: bool,
+    /// Shortest character n-gram inside a word (the word padded with spaces)
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    char_min: u8,
+    /// Longest character n-gram inside a word (at most 8)
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    char_max: u8,
+    /// No character n-grams: word n-grams only
+    #[arg(long)]
+    no_char_ngrams: bool,
+    /// Weight of the naive Bayes term added to the scores (0: logistic regression alone)
+    #[arg(long, default_value_t = 0.3, value_name = "W")]
+    nb_weight: f64,
+    /// Additive smoothing of the naive Bayes term's counts
+    #[arg(long, default_value_t = 0.5, value_name = "A")]
+    nb_smoothing: f64,
     /// L2 penalty on the weights (larger: simpler model)
     #[arg(long, default_value_t = 0.1, value_name = "ALPHA")]
     alpha: f64,
@@ -151,6 +169,7 @@ impl SettingsArgs {
         let s = TrainSettings {
             tokenizer: TokenizerConfig {
                 stem: !self.no_stem,
+                punctuation: !self.no_punctuation,
             },
             tfidf: TfidfConfig {
                 ngram_min: self.ngram_min,
@@ -160,6 +179,16 @@ impl SettingsArgs {
                 max_features: self.max_features,
                 sublinear_tf: !self.no_sublinear_tf,
                 nb_scale: self.nb_scale,
+                char_min: if self.no_char_ngrams {
+                    0
+                } else {
+                    self.char_min
+                },
+                char_max: if self.no_char_ngrams {
+                    0
+                } else {
+                    self.char_max
+                },
             },
             fit: FitConfig {
                 alpha: self.alpha,
@@ -169,6 +198,8 @@ impl SettingsArgs {
                 gradient_tolerance: self.tol,
                 relative_tolerance: self.rel_tol,
                 memory_budget: self.memory_budget_mb.saturating_mul(1 << 20),
+                nb_weight: self.nb_weight,
+                nb_smoothing: self.nb_smoothing,
             },
         };
         s.tfidf.validate().map_err(anyhow::Error::msg)?;
@@ -735,20 +766,33 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
     let t = &m.tfidf;
     writeln!(
         out,
-        "settings  ngrams {}-{}, min_df {}, max_df {}, max_features {}, sublinear_tf {}, stem {}",
+        "settings  ngrams {}-{}, char ngrams {}, min_df {}, max_df {}, max_features {}, sublinear_tf {}, stem {}, punctuation {}, nb_scale {}",
         t.ngram_min,
         t.ngram_max,
+        if t.has_chars() {
+            format!("{}-{} ({})", t.char_min, t.char_max, model.tfidf().char_terms().len())
+        } else {
+            "none".into()
+        },
         t.min_df,
         t.max_df,
         t.max_features.map_or("none".into(), |v| v.to_string()),
         t.sublinear_tf,
-        m.tokenizer.stem
+        m.tokenizer.stem,
+        m.tokenizer.punctuation,
+        t.nb_scale
     )?;
     let f = &m.fit;
     writeln!(
         out,
-        "          alpha {}, class_weight {:?}, solver {:?}, max_iter {}, tol {}",
-        f.alpha, f.class_weight, f.solver, f.max_iterations, f.gradient_tolerance
+        "          alpha {}, class_weight {:?}, solver {:?}, max_iter {}, tol {}, nb_weight {}, nb_smoothing {}",
+        f.alpha,
+        f.class_weight,
+        f.solver,
+        f.max_iterations,
+        f.gradient_tolerance,
+        f.nb_weight,
+        f.nb_smoothing
     )?;
     writeln!(out, "rows per label")?;
     for (l, n) in &m.rows_per_label {
@@ -766,7 +810,7 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
         let top: Vec<String> = terms
             .iter()
             .take(a.top)
-            .map(|(fi, w)| format!("{} ({w:+.2})", model.tfidf().terms()[*fi]))
+            .map(|(fi, w)| format!("{} ({w:+.2})", model.tfidf().feature_name(*fi)))
             .collect();
         writeln!(out, "top terms for {l}: {}", top.join(", "))?;
     }

@@ -6,8 +6,15 @@
 //! linfa-logistic itself uses) over a sparse cost and gradient. `Solver::Linfa` runs
 //! linfa-logistic's own dense fit instead, for small problems.
 //!
+//! A naive Bayes term can join the fitted model ([`Logistic::add_naive_bayes`]): the
+//! log-probabilities of a multinomial naive Bayes over which word terms a sentence has,
+//! times a weight, added to the scores. Naive Bayes is strong where logistic regression
+//! is weak on short texts (rare terms), and the sum beats either alone (Wang & Manning
+//! 2012 combine the two in NBSVM for the same reason).
+//!
 //! Scoring is its own fast path: sparse row times the weight matrix (one feature's
-//! class weights contiguous) plus intercepts, then softmax.
+//! class weights contiguous) plus the presence weights of the row's word terms plus
+//! intercepts, then softmax.
 
 use crate::tfidf::SparseMatrix;
 use argmin::core::{CostFunction, Executor, Gradient, State};
@@ -50,6 +57,10 @@ pub struct FitConfig {
     pub relative_tolerance: f64,
     /// Largest dense matrix, in bytes, that `Solver::Linfa` may build.
     pub memory_budget: u64,
+    /// Weight of the naive Bayes term added to the scores (0: none).
+    pub nb_weight: f64,
+    /// Additive (Lidstone) smoothing of the naive Bayes term counts.
+    pub nb_smoothing: f64,
 }
 
 impl Default for FitConfig {
@@ -62,6 +73,8 @@ impl Default for FitConfig {
             gradient_tolerance: 1e-4,
             relative_tolerance: 1e-3,
             memory_budget: 1 << 30,
+            nb_weight: 0.3,
+            nb_smoothing: 0.5,
         }
     }
 }
@@ -80,6 +93,9 @@ pub struct Logistic {
     n_features: usize,
     weights: Vec<f32>,
     intercepts: Vec<f32>,
+    /// Added to the scores once for each of the first `presence.len() / k` features a
+    /// row holds, whatever its value (`presence[f * k + c]`): the naive Bayes term.
+    presence: Vec<f32>,
 }
 
 impl Logistic {
@@ -117,7 +133,94 @@ impl Logistic {
             n_features,
             weights,
             intercepts,
+            presence: Vec::new(),
         })
+    }
+
+    /// The model with presence weights for its first `presence.len() / labels` features.
+    pub fn with_presence(mut self, presence: Vec<f32>) -> Result<Logistic, String> {
+        let k = self.labels.len();
+        if !presence.len().is_multiple_of(k) || presence.len() > self.n_features * k {
+            return Err(format!(
+                "{} presence weights for {} features and {k} labels",
+                presence.len(),
+                self.n_features
+            ));
+        }
+        if presence.iter().any(|w| !w.is_finite()) {
+            return Err("the model holds a presence weight that is not finite".into());
+        }
+        self.presence = presence;
+        Ok(self)
+    }
+
+    /// Adds a multinomial naive Bayes term over the presence of the first `n_terms`
+    /// features of `x` (rows labelled `y`): with `N_fc` the rows of label `c` holding
+    /// `f` and `a` the smoothing, `ln((N_fc + a) / (sum_f N_fc + a * n_terms))` times
+    /// `weight` joins feature `f`'s presence weight (centred over labels, which changes
+    /// no probability), and `weight * ln(rows of c / rows)` joins `c`'s intercept.
+    pub fn add_naive_bayes(
+        self,
+        x: &SparseMatrix,
+        y: &[usize],
+        n_terms: usize,
+        weight: f64,
+        smoothing: f64,
+    ) -> Result<Logistic, String> {
+        if !(weight.is_finite() && weight >= 0.0) {
+            return Err(format!(
+                "naive Bayes weight {weight} must be a finite number >= 0"
+            ));
+        }
+        if !(smoothing.is_finite() && smoothing > 0.0) {
+            return Err(format!(
+                "naive Bayes smoothing {smoothing} must be a finite number > 0"
+            ));
+        }
+        if weight == 0.0 {
+            return Ok(self);
+        }
+        let k = self.labels.len();
+        let d = n_terms.min(self.n_features);
+        let mut counts = vec![0f64; d * k];
+        let mut rows = vec![0f64; k];
+        for (i, &c) in y.iter().enumerate() {
+            rows[c] += 1.0;
+            for &f in x.row(i).0 {
+                if (f as usize) < d {
+                    counts[f as usize * k + c] += 1.0;
+                }
+            }
+        }
+        let mut totals = vec![0f64; k];
+        for f in 0..d {
+            for c in 0..k {
+                totals[c] += counts[f * k + c];
+            }
+        }
+        let denominators: Vec<f64> = totals
+            .iter()
+            .map(|t| (t + smoothing * d as f64).ln())
+            .collect();
+        let mut presence = vec![0f32; d * k];
+        let mut log_p = vec![0f64; k];
+        for f in 0..d {
+            for c in 0..k {
+                log_p[c] = (counts[f * k + c] + smoothing).ln() - denominators[c];
+            }
+            let mean = log_p.iter().sum::<f64>() / k as f64;
+            for c in 0..k {
+                presence[f * k + c] = (weight * (log_p[c] - mean)) as f32;
+            }
+        }
+        let n: f64 = rows.iter().sum();
+        let mut model = self;
+        for (b, r) in model.intercepts.iter_mut().zip(&rows) {
+            // A label with no rows gets the prior of half a row, not minus infinity.
+            let prior = (r.max(0.5) / n).ln();
+            *b += (weight * prior) as f32;
+        }
+        model.with_presence(presence)
     }
 
     pub fn labels(&self) -> &[String] {
@@ -136,9 +239,20 @@ impl Logistic {
         &self.intercepts
     }
 
+    /// Presence weights, feature-major (empty without a naive Bayes term).
+    pub fn presence(&self) -> &[f32] {
+        &self.presence
+    }
+
     /// The weight of feature `f` for label index `c`.
     pub fn weight(&self, f: usize, c: usize) -> f32 {
         self.weights[f * self.labels.len() + c]
+    }
+
+    /// What feature `f` with value `v` adds to label `c`'s score.
+    pub fn contribution(&self, f: usize, v: f32, c: usize) -> f32 {
+        let k = self.labels.len();
+        v * self.weights[f * k + c] + self.presence.get(f * k + c).copied().unwrap_or(0.0)
     }
 
     /// Class probabilities of one sparse row, written to `out` (length = labels).
@@ -147,10 +261,17 @@ impl Logistic {
         let k = self.labels.len();
         debug_assert_eq!(out.len(), k);
         out.copy_from_slice(&self.intercepts);
+        let n_presence = self.presence.len();
         for &(f, v) in row {
-            let w = &self.weights[f as usize * k..f as usize * k + k];
+            let at = f as usize * k;
+            let w = &self.weights[at..at + k];
             for (o, &wc) in out.iter_mut().zip(w) {
                 *o += v * wc;
+            }
+            if at < n_presence {
+                for (o, &pc) in out.iter_mut().zip(&self.presence[at..at + k]) {
+                    *o += pc;
+                }
             }
         }
         softmax_in_place(out);
@@ -746,5 +867,51 @@ mod tests {
                 .is_err()
         );
         assert!(Logistic::from_parts(l, 2, vec![f32::NAN; 6], vec![0.0; 3]).is_err());
+    }
+
+    #[test]
+    fn naive_bayes_term_adds_hand_computed_log_odds() {
+        // Rows: {f0} a, {f0, f1} a, {f1} b; f2 is not a word term (n_terms 2).
+        let mut x = SparseMatrix::new(3);
+        x.push_row(&[(0, 1.0)]);
+        x.push_row(&[(0, 0.6), (1, 0.8)]);
+        x.push_row(&[(1, 0.7), (2, 0.7)]);
+        let y = vec![0, 0, 1];
+        let two = vec!["a".to_string(), "b".to_string()];
+        let (lr, _) = Logistic::fit(&x, &y, two, &FitConfig::default()).unwrap();
+        let nb = lr.clone().add_naive_bayes(&x, &y, 2, 0.5, 1.0).unwrap();
+        assert_eq!(
+            nb.presence().len(),
+            2 * 2,
+            "presence weights for word terms only"
+        );
+        let log_odds = |m: &Logistic, row: &[(u32, f32)]| {
+            let mut p = [0.0; 2];
+            m.probabilities_into(row, &mut p);
+            (p[1] / p[0]).ln()
+        };
+        // counts: f0 (a 2, b 0), f1 (a 1, b 1); totals a 3, b 1; smoothing 1 over 2
+        // terms; prior a 2/3, b 1/3.
+        let prior = (1.0f32 / 3.0).ln() - (2.0f32 / 3.0).ln();
+        let f0 = (1.0f32 / 3.0).ln() - (3.0f32 / 5.0).ln();
+        let f1 = (2.0f32 / 3.0).ln() - (2.0f32 / 5.0).ln();
+        for (row, nb_log_odds) in [
+            (vec![(0u32, 1.0f32)], prior + f0),
+            (vec![(0, 0.3), (1, 0.4), (2, 0.9)], prior + f0 + f1),
+            (vec![(2, 1.0)], prior),
+            (vec![], prior),
+        ] {
+            let added = log_odds(&nb, &row) - log_odds(&lr, &row);
+            assert!(
+                (added - 0.5 * nb_log_odds).abs() < 1e-4,
+                "row {row:?}: added {added}, expected {}",
+                0.5 * nb_log_odds
+            );
+        }
+        // Weight 0 leaves the model as it was; bad settings are refused.
+        assert_eq!(lr.clone().add_naive_bayes(&x, &y, 2, 0.0, 1.0).unwrap(), lr);
+        assert!(lr.clone().add_naive_bayes(&x, &y, 2, -1.0, 1.0).is_err());
+        assert!(lr.clone().add_naive_bayes(&x, &y, 2, 1.0, 0.0).is_err());
+        assert!(lr.clone().with_presence(vec![0.0; 7]).is_err());
     }
 }

@@ -26,7 +26,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 pub const MAGIC: &[u8; 8] = b"STANCEM\n";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 /// Caps on what a model file may declare, checked before the payload is decoded.
 pub const MAX_PAYLOAD_BYTES: u64 = 4 << 30;
@@ -137,13 +137,22 @@ pub struct ModelData {
     pub labels: Vec<String>,
     pub tokenizer: TokenizerConfig,
     pub tfidf: TfidfConfig,
+    /// Word terms (features `0..terms`).
     #[serde(deserialize_with = "terms_capped")]
     pub terms: Vec<String>,
+    /// Character n-grams (the features after the word terms).
+    #[serde(deserialize_with = "terms_capped")]
+    pub char_terms: Vec<String>,
+    /// Per feature, word terms first.
     #[serde(deserialize_with = "idf_capped")]
     pub idf: Vec<f32>,
     /// Feature-major: `weights[f * labels + c]`.
     #[serde(deserialize_with = "weights_capped")]
     pub weights: Vec<f32>,
+    /// The naive Bayes term: added once per word term present, feature-major (empty
+    /// when the model has none).
+    #[serde(deserialize_with = "weights_capped")]
+    pub presence: Vec<f32>,
     #[serde(deserialize_with = "intercepts_capped")]
     pub intercepts: Vec<f32>,
     pub meta: Metadata,
@@ -198,10 +207,10 @@ impl ModelData {
                 data.labels.len()
             );
         }
-        if data.terms.len() > MAX_TERMS {
+        if data.terms.len() + data.char_terms.len() > MAX_TERMS {
             bail!(
                 "model file has {} terms, over the cap of {MAX_TERMS}",
-                data.terms.len()
+                data.terms.len() + data.char_terms.len()
             );
         }
         data.check_values()
@@ -225,9 +234,17 @@ impl ModelData {
         if let Some(i) = self.terms.iter().position(|t| t.contains(char::is_control)) {
             return Err(format!("term {i} holds a control character"));
         }
+        if let Some(i) = self
+            .char_terms
+            .iter()
+            .position(|t| t.contains(char::is_control))
+        {
+            return Err(format!("character n-gram {i} holds a control character"));
+        }
         for (what, values) in [
             ("idf value", &self.idf),
             ("weight", &self.weights),
+            ("presence weight", &self.presence),
             ("intercept", &self.intercepts),
         ] {
             if let Some((i, v)) = values

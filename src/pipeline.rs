@@ -106,6 +106,15 @@ impl Classifier {
     ) -> Result<(Classifier, FitReport)> {
         let (model, report) =
             Logistic::fit(x, y, names.clone(), &settings.fit).map_err(anyhow::Error::msg)?;
+        let model = model
+            .add_naive_bayes(
+                x,
+                y,
+                tfidf.terms().len(),
+                settings.fit.nb_weight,
+                settings.fit.nb_smoothing,
+            )
+            .map_err(anyhow::Error::msg)?;
         let mut counts = vec![0u64; names.len()];
         for &c in y {
             counts[c] += 1;
@@ -153,8 +162,9 @@ impl Classifier {
         (argmax(&p), p)
     }
 
-    /// The `n` terms of `row` that pushed most toward label `c` relative to the other
-    /// labels: contribution `x_f * (w_fc - mean_c' w_fc')`, largest first, positive only.
+    /// The `n` features of `row` that pushed most toward label `c` relative to the
+    /// other labels: what the feature adds to `c`'s score minus the mean it adds over
+    /// all labels, largest first, positive only.
     pub fn explain(&self, row: &[(u32, f32)], c: usize, n: usize) -> Vec<(String, f32)> {
         let k = self.labels().len() as f32;
         let mut contrib: Vec<(u32, f32)> = row
@@ -162,10 +172,10 @@ impl Classifier {
             .map(|&(f, v)| {
                 let f_ = f as usize;
                 let mean: f32 = (0..self.labels().len())
-                    .map(|j| self.model.weight(f_, j))
+                    .map(|j| self.model.contribution(f_, v, j))
                     .sum::<f32>()
                     / k;
-                (f, v * (self.model.weight(f_, c) - mean))
+                (f, self.model.contribution(f_, v, c) - mean)
             })
             .filter(|p| p.1 > 0.0)
             .collect();
@@ -173,7 +183,7 @@ impl Classifier {
         contrib
             .into_iter()
             .take(n)
-            .map(|(f, w)| (self.tfidf.terms()[f as usize].clone(), w))
+            .map(|(f, w)| (self.tfidf.feature_name(f as usize), w))
             .collect()
     }
 
@@ -184,8 +194,10 @@ impl Classifier {
             tokenizer: self.tfidf.tokenizer().config(),
             tfidf: self.tfidf.config(),
             terms: self.tfidf.terms().to_vec(),
+            char_terms: self.tfidf.char_terms().to_vec(),
             idf: self.tfidf.idf().to_vec(),
             weights: self.model.weights().to_vec(),
+            presence: self.model.presence().to_vec(),
             intercepts: self.model.intercepts().to_vec(),
             meta: self.meta.clone(),
         }
@@ -193,11 +205,14 @@ impl Classifier {
 
     /// Builds a classifier from a model file's contents, checking every shape.
     pub fn from_data(d: ModelData) -> Result<Classifier> {
-        let n = d.terms.len();
-        let tfidf =
-            Tfidf::from_parts(d.tokenizer, d.tfidf, d.terms, d.idf).map_err(anyhow::Error::msg)?;
-        let model = Logistic::from_parts(d.labels, n, d.weights, d.intercepts)
+        let tfidf = Tfidf::from_parts(d.tokenizer, d.tfidf, d.terms, d.char_terms, d.idf)
             .map_err(anyhow::Error::msg)?;
+        let model = Logistic::from_parts(d.labels, tfidf.n_features(), d.weights, d.intercepts)
+            .and_then(|m| m.with_presence(d.presence))
+            .map_err(anyhow::Error::msg)?;
+        if model.presence().len() > tfidf.terms().len() * model.labels().len() {
+            bail!("presence weights for more features than there are word terms");
+        }
         if d.meta.rows_per_label.len() != model.labels().len() {
             bail!(
                 "metadata lists {} labels, the model has {}",

@@ -1,15 +1,23 @@
 //! Stage 3: TF-IDF features.
 //!
-//! A vocabulary of word n-grams over stemmed tokens (default uni- and bigrams) with
-//! `min_df`, `max_df` and `max_features`; smoothed idf (`ln((1+n)/(1+df)) + 1`),
-//! sublinear tf (`1 + ln tf`) and l2-normalised sparse rows.
+//! Two blocks of features, each with smoothed idf (`ln((1+n)/(1+df)) + 1`), sublinear tf
+//! (`1 + ln tf`) and l2-normalised on its own:
+//! - word n-grams over stemmed tokens (default uni- and bigrams), with `min_df`,
+//!   `max_df` and `max_features`;
+//! - character n-grams inside each word (default 2 to 5 characters, the word padded
+//!   with a space on each side, unstemmed: `good` gives ` g`, `go`, ..., `ood `), kept
+//!   with the same `min_df` and `max_df`. They catch what stems miss (misspellings,
+//!   rare inflections, shared roots) and are cached per distinct word, so they cost a
+//!   few additions per word, not a new pass over the text.
+//!
+//! Feature ids: word terms first, then character n-grams.
 //!
 //! Transforming a sentence never builds a dense vector: a surface token maps to its stem
-//! id through a per-[`Scratch`] cache (so Snowball runs once per distinct word), an
-//! n-gram's id comes from the packed stem ids, and the row is a short list of
-//! `(feature, value)` pairs.
+//! id and its character n-grams through a per-[`Scratch`] cache (so Snowball runs once
+//! per distinct word), an n-gram's id comes from the packed stem ids, and the row is a
+//! short list of `(feature, value)` pairs.
 
-use crate::tokens::{for_each_surface, Tokenizer, TokenizerConfig};
+use crate::tokens::{Tokenizer, TokenizerConfig};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +30,9 @@ pub const MAX_STEMS: usize = (1 << STEM_BITS) - 2;
 /// Stem id of a word that is in no feature.
 const UNKNOWN: u32 = u32::MAX;
 /// Surface forms a [`Scratch`] cache holds before it starts over (bounds memory).
-const CACHE_LIMIT: usize = 1 << 20;
+const CACHE_LIMIT: usize = 1 << 18;
+/// Longest character n-gram the featurizer supports.
+pub const MAX_CHAR_NGRAM: u8 = 8;
 
 /// Featurizer settings, stored in the model file.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -42,6 +52,10 @@ pub struct TfidfConfig {
     /// Scale each term by its Naive Bayes log-count ratio (the NBSVM idea), learnt
     /// from the training labels and folded into the idf.
     pub nb_scale: bool,
+    /// Shortest character n-gram (0 with `char_max` 0: no character n-grams).
+    pub char_min: u8,
+    /// Longest character n-gram (at most [`MAX_CHAR_NGRAM`]).
+    pub char_max: u8,
 }
 
 impl Default for TfidfConfig {
@@ -54,6 +68,8 @@ impl Default for TfidfConfig {
             max_features: None,
             sublinear_tf: true,
             nb_scale: false,
+            char_min: 2,
+            char_max: 5,
         }
     }
 }
@@ -72,7 +88,63 @@ impl TfidfConfig {
         if self.max_features == Some(0) {
             return Err("max_features must be at least 1".into());
         }
+        let off = self.char_min == 0 && self.char_max == 0;
+        if !off
+            && (self.char_min < 1
+                || self.char_min > self.char_max
+                || self.char_max > MAX_CHAR_NGRAM)
+        {
+            return Err(format!(
+                "character n-gram range {}-{} is not valid: need 1 <= min <= max <= {MAX_CHAR_NGRAM} (or 0-0 for none)",
+                self.char_min, self.char_max
+            ));
+        }
         Ok(())
+    }
+
+    /// Whether the featurizer has a character n-gram block.
+    pub fn has_chars(&self) -> bool {
+        self.char_max > 0
+    }
+}
+
+/// Scratch space for [`for_each_char_ngram`].
+#[derive(Debug, Default)]
+pub struct GramScratch {
+    padded: String,
+    bounds: Vec<usize>,
+}
+
+/// Calls `emit` with each character n-gram of `surface` (lengths `min..=max` in
+/// characters, `surface` padded with a space on each side), shortest first, left to
+/// right; nothing for a token that does not start with a letter or digit
+/// (punctuation), and nothing when `max` is 0.
+pub fn for_each_char_ngram(
+    surface: &str,
+    min: u8,
+    max: u8,
+    scratch: &mut GramScratch,
+    mut emit: impl FnMut(&str),
+) {
+    if max == 0 || !surface.chars().next().is_some_and(char::is_alphanumeric) {
+        return;
+    }
+    let GramScratch { padded, bounds } = scratch;
+    padded.clear();
+    padded.push(' ');
+    padded.push_str(surface);
+    padded.push(' ');
+    bounds.clear();
+    bounds.extend(padded.char_indices().map(|(i, _)| i));
+    bounds.push(padded.len());
+    let n_chars = bounds.len() - 1;
+    for n in (min as usize).max(1)..=max as usize {
+        if n > n_chars {
+            break;
+        }
+        for start in 0..=n_chars - n {
+            emit(&padded[bounds[start]..bounds[start + n]]);
+        }
     }
 }
 
@@ -164,12 +236,27 @@ impl SparseMatrix {
     }
 }
 
+/// A cached surface form: its stem id and where its character n-gram ids are.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    stem: u32,
+    start: u32,
+    end: u32,
+}
+
 /// Reusable per-thread state for [`Tfidf::transform_into`]: no allocation per sentence
 /// once warm.
 #[derive(Debug, Default)]
 pub struct Scratch {
     word: String,
+    grams: GramScratch,
+    /// Surface form → index into `entries`.
     cache: FxHashMap<Box<str>, u32>,
+    entries: Vec<Entry>,
+    /// Character n-gram feature ids of the cached surface forms (with repeats).
+    arena: Vec<u32>,
+    /// Entries of the current sentence's tokens, in order.
+    tokens: Vec<u32>,
     ids: Vec<u32>,
     /// Distinct features of the current sentence, in order of first appearance.
     feats: Vec<u32>,
@@ -184,17 +271,56 @@ pub struct Tfidf {
     config: TfidfConfig,
     tokenizer: Tokenizer,
     terms: Vec<String>,
+    char_terms: Vec<String>,
     idf: Vec<f32>,
     stem_ids: FxHashMap<String, u32>,
     /// Feature id of each stem as a unigram (`UNKNOWN` if it is not one).
     unigram: Vec<u32>,
     /// Feature id of each longer n-gram, by packed stem ids.
     ngram_ids: FxHashMap<u64, u32>,
+    /// Feature id of each character n-gram.
+    char_ids: FxHashMap<Box<str>, u32>,
 }
 
 fn pack(ids: &[u32]) -> u64 {
     ids.iter()
         .fold(0u64, |k, &id| (k << STEM_BITS) | (u64::from(id) + 1))
+}
+
+/// Terms kept by `min_df`, `max_df` (and `cap`, the most frequent first), sorted.
+fn prune(
+    df: impl Iterator<Item = (String, u32)>,
+    n_docs: usize,
+    config: &TfidfConfig,
+    cap: Option<u32>,
+) -> Vec<(String, u32)> {
+    let max_df = (config.max_df * n_docs as f64).floor() as u32;
+    let mut kept: Vec<(String, u32)> = df
+        .filter(|&(_, d)| d >= config.min_df && (config.max_df >= 1.0 || d <= max_df))
+        .collect();
+    if let Some(m) = cap {
+        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        kept.truncate(m as usize);
+    }
+    kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    kept
+}
+
+/// The id of `name` in `ids`, giving it the next id (and a place in `names`) if new.
+fn intern(ids: &mut FxHashMap<String, u32>, names: &mut Vec<String>, name: &str) -> u32 {
+    match ids.get(name) {
+        Some(&id) => id,
+        None => {
+            let id = names.len() as u32;
+            ids.insert(name.to_string(), id);
+            names.push(name.to_string());
+            id
+        }
+    }
+}
+
+fn smoothed_idf(n_docs: usize, df: u32) -> f32 {
+    (((1 + n_docs) as f64 / (1 + df) as f64).ln() + 1.0) as f32
 }
 
 impl Tfidf {
@@ -208,25 +334,49 @@ impl Tfidf {
         let tok = Tokenizer::new(tokenizer);
         let mut stems: FxHashMap<String, u32> = FxHashMap::default();
         let mut stem_names: Vec<String> = Vec::new();
+        // Surface form → (stem id, range of its character n-grams in `arena`).
+        let mut surfaces: FxHashMap<String, (u32, u32, u32)> = FxHashMap::default();
+        let mut arena: Vec<u32> = Vec::new();
+        let mut grams: FxHashMap<String, u32> = FxHashMap::default();
+        let mut gram_names: Vec<String> = Vec::new();
+        // Per character n-gram: document frequency and the last document it was in.
+        let mut gram_df: Vec<(u32, u32)> = Vec::new();
+        let mut gram_scratch = GramScratch::default();
         let mut df: FxHashMap<[u32; 3], u32> = FxHashMap::default();
         let mut word = String::new();
         let mut ids: Vec<u32> = Vec::new();
         let mut keys: Vec<[u32; 3]> = Vec::new();
-        for doc in docs {
+        for (doc_no, doc) in docs.iter().enumerate() {
+            let stamp = doc_no as u32 + 1;
             ids.clear();
-            for_each_surface(doc.as_ref(), &mut word, |s| {
-                let st = tok.stem(s);
-                let st: &str = if st.is_empty() { s } else { &st };
-                let id = match stems.get(st) {
-                    Some(&id) => id,
+            tok.for_each_surface(doc.as_ref(), &mut word, |s| {
+                let (id, a, b) = match surfaces.get(s) {
+                    Some(&e) => e,
                     None => {
-                        let id = stem_names.len() as u32;
-                        stems.insert(st.to_string(), id);
-                        stem_names.push(st.to_string());
-                        id
+                        let st = tok.stem(s);
+                        let st: &str = if st.is_empty() { s } else { &st };
+                        let id = intern(&mut stems, &mut stem_names, st);
+                        let a = arena.len() as u32;
+                        for_each_char_ngram(
+                            s,
+                            config.char_min,
+                            config.char_max,
+                            &mut gram_scratch,
+                            |g| arena.push(intern(&mut grams, &mut gram_names, g)),
+                        );
+                        let e = (id, a, arena.len() as u32);
+                        surfaces.insert(s.to_string(), e);
+                        e
                     }
                 };
                 ids.push(id);
+                gram_df.resize(gram_names.len(), (0, 0));
+                for &g in &arena[a as usize..b as usize] {
+                    let d = &mut gram_df[g as usize];
+                    if d.1 != stamp {
+                        *d = (d.0 + 1, stamp);
+                    }
+                }
             });
             keys.clear();
             for n in config.ngram_min..=config.ngram_max {
@@ -244,48 +394,50 @@ impl Tfidf {
             }
         }
         let n_docs = docs.len();
-        let max_df = (config.max_df * n_docs as f64).floor() as u32;
-        let mut kept: Vec<(String, u32)> = df
-            .into_iter()
-            .filter(|&(_, d)| d >= config.min_df && (config.max_df >= 1.0 || d <= max_df))
-            .map(|(k, d)| {
-                let term = k
-                    .iter()
-                    .take_while(|&&id| id != UNKNOWN)
-                    .map(|&id| stem_names[id as usize].as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                (term, d)
-            })
-            .collect();
-        if let Some(m) = config.max_features {
-            kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            kept.truncate(m as usize);
-        }
-        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let words = df.into_iter().map(|(k, d)| {
+            let term = k
+                .iter()
+                .take_while(|&&id| id != UNKNOWN)
+                .map(|&id| stem_names[id as usize].as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            (term, d)
+        });
+        let kept = prune(words, n_docs, &config, config.max_features);
         if kept.is_empty() {
             return Err("no terms left in the vocabulary: the training text has no words (or min_df/max_df remove them all)".into());
         }
+        let chars = prune(
+            gram_names.into_iter().zip(gram_df.into_iter().map(|d| d.0)),
+            n_docs,
+            &config,
+            None,
+        );
         let idf = kept
             .iter()
-            .map(|&(_, d)| (((1 + n_docs) as f64 / (1 + d) as f64).ln() + 1.0) as f32)
+            .chain(&chars)
+            .map(|&(_, d)| smoothed_idf(n_docs, d))
             .collect();
         let terms = kept.into_iter().map(|(t, _)| t).collect();
-        Tfidf::from_parts(tokenizer, config, terms, idf)
+        let char_terms = chars.into_iter().map(|(t, _)| t).collect();
+        Tfidf::from_parts(tokenizer, config, terms, char_terms, idf)
     }
 
-    /// Rebuilds a featurizer from its stored parts (as read from a model file).
+    /// Rebuilds a featurizer from its stored parts (as read from a model file): word
+    /// terms, character n-grams, and the idf of each (word terms first).
     pub fn from_parts(
         tokenizer: TokenizerConfig,
         config: TfidfConfig,
         terms: Vec<String>,
+        char_terms: Vec<String>,
         idf: Vec<f32>,
     ) -> Result<Tfidf, String> {
         config.validate()?;
-        if terms.len() != idf.len() {
+        if terms.len() + char_terms.len() != idf.len() {
             return Err(format!(
-                "{} terms but {} idf values",
+                "{} terms and {} character n-grams but {} idf values",
                 terms.len(),
+                char_terms.len(),
                 idf.len()
             ));
         }
@@ -337,14 +489,36 @@ impl Tfidf {
             }
         }
         ngram_ids.retain(|&key, _| key >> STEM_BITS != 0);
+        if !char_terms.is_empty() && !config.has_chars() {
+            return Err("character n-grams stored but the settings have none".into());
+        }
+        let mut char_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        char_ids.reserve(char_terms.len());
+        for (i, g) in char_terms.iter().enumerate() {
+            let n = g.chars().count();
+            if n < config.char_min as usize || n > config.char_max as usize {
+                return Err(format!(
+                    "character n-gram {i} ({g:?}) is outside the range {}-{}",
+                    config.char_min, config.char_max
+                ));
+            }
+            if char_ids
+                .insert(g.as_str().into(), (terms.len() + i) as u32)
+                .is_some()
+            {
+                return Err(format!("character n-gram {g:?} appears twice"));
+            }
+        }
         Ok(Tfidf {
             config,
             tokenizer: Tokenizer::new(tokenizer),
             terms,
+            char_terms,
             idf,
             stem_ids,
             unigram,
             ngram_ids,
+            char_ids,
         })
     }
 
@@ -356,16 +530,36 @@ impl Tfidf {
         &self.tokenizer
     }
 
+    /// The word terms (features `0..terms().len()`).
     pub fn terms(&self) -> &[String] {
         &self.terms
     }
 
+    /// The character n-grams (the features after the word terms).
+    pub fn char_terms(&self) -> &[String] {
+        &self.char_terms
+    }
+
+    /// How a feature reads: a word term as it is, a character n-gram in brackets with
+    /// its padding spaces shown as `_` (`[_go]`).
+    pub fn feature_name(&self, f: usize) -> String {
+        match self.terms.get(f) {
+            Some(t) => t.clone(),
+            None => format!(
+                "[{}]",
+                self.char_terms[f - self.terms.len()].replace(' ', "_")
+            ),
+        }
+    }
+
+    /// idf of every feature, word terms first.
     pub fn idf(&self) -> &[f32] {
         &self.idf
     }
 
+    /// Number of features: word terms plus character n-grams.
     pub fn n_features(&self) -> usize {
-        self.terms.len()
+        self.terms.len() + self.char_terms.len()
     }
 
     /// Multiplies each term's idf by `scale[f]` (a learnt per-term weight).
@@ -375,54 +569,80 @@ impl Tfidf {
         }
     }
 
-    /// Writes the l2-normalised TF-IDF row of `text` into `out` as `(feature, value)`
-    /// pairs, each feature once, in order of first appearance.
+    /// Writes the TF-IDF row of `text` into `out` as `(feature, value)` pairs, each
+    /// feature once: the word terms in order of first appearance, l2-normalised, then
+    /// the character n-grams, l2-normalised on their own.
     pub fn transform_into(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<(u32, f32)>) {
         out.clear();
         let Scratch {
             word,
+            grams,
             cache,
+            entries,
+            arena,
+            tokens,
             ids,
             feats,
             seen,
             stamp,
         } = scratch;
+        tokens.clear();
         ids.clear();
         if cache.len() > CACHE_LIMIT {
             cache.clear();
+            entries.clear();
+            arena.clear();
         }
-        for_each_surface(text, word, |s| {
-            let id = match cache.get(s) {
-                Some(&id) => id,
+        let config = &self.config;
+        self.tokenizer.for_each_surface(text, word, |s| {
+            let e = match cache.get(s) {
+                Some(&e) => e,
                 None => {
                     let st = self.tokenizer.stem(s);
                     let st: &str = if st.is_empty() { s } else { &st };
-                    let id = self.stem_ids.get(st).copied().unwrap_or(UNKNOWN);
-                    cache.insert(s.into(), id);
-                    id
+                    let stem = self.stem_ids.get(st).copied().unwrap_or(UNKNOWN);
+                    let start = arena.len() as u32;
+                    for_each_char_ngram(s, config.char_min, config.char_max, grams, |g| {
+                        if let Some(&f) = self.char_ids.get(g) {
+                            arena.push(f);
+                        }
+                    });
+                    let e = entries.len() as u32;
+                    entries.push(Entry {
+                        stem,
+                        start,
+                        end: arena.len() as u32,
+                    });
+                    cache.insert(s.into(), e);
+                    e
                 }
             };
-            ids.push(id);
+            tokens.push(e);
+            ids.push(entries[e as usize].stem);
         });
         feats.clear();
-        if seen.len() < self.terms.len() {
-            seen.resize(self.terms.len(), (0, 0));
+        let n = self.n_features();
+        if seen.len() < n {
+            seen.resize(n, (0, 0));
         }
         *stamp = stamp.wrapping_add(1);
         if *stamp == 0 {
             seen.iter_mut().for_each(|s| *s = (0, 0));
             *stamp = 1;
         }
-        let mut add = |f: u32| {
+        let stamp = *stamp;
+        #[inline(always)]
+        fn count(f: u32, stamp: u32, seen: &mut [(u32, u32)], feats: &mut Vec<u32>) {
             let s = &mut seen[f as usize];
-            if s.0 == *stamp {
+            if s.0 == stamp {
                 s.1 += 1;
             } else {
-                *s = (*stamp, 1);
+                *s = (stamp, 1);
                 feats.push(f);
             }
-        };
-        for n in self.config.ngram_min..=self.config.ngram_max {
+        }
+        let mut add = |f: u32| count(f, stamp, seen, feats);
+        for n in config.ngram_min..=config.ngram_max {
             if n == 1 {
                 for &id in ids.iter() {
                     if id != UNKNOWN && self.unigram[id as usize] != UNKNOWN {
@@ -440,22 +660,32 @@ impl Tfidf {
                 }
             }
         }
-        let mut norm = 0.0f32;
-        for &f in feats.iter() {
-            let tf = seen[f as usize].1 as f32;
-            let tf = if self.config.sublinear_tf {
-                1.0 + tf.ln()
-            } else {
-                tf
-            };
-            let v = tf * self.idf[f as usize];
-            norm += v * v;
-            out.push((f, v));
+        let n_word = feats.len();
+        for &e in tokens.iter() {
+            let Entry { start, end, .. } = entries[e as usize];
+            for &f in &arena[start as usize..end as usize] {
+                count(f, stamp, seen, feats);
+            }
         }
-        if norm > 0.0 {
-            let inv = 1.0 / norm.sqrt();
-            for p in out.iter_mut() {
-                p.1 *= inv;
+        for block in [&feats[..n_word], &feats[n_word..]] {
+            let first = out.len();
+            let mut norm = 0.0f32;
+            for &f in block {
+                let tf = seen[f as usize].1 as f32;
+                let tf = if config.sublinear_tf {
+                    1.0 + tf.ln()
+                } else {
+                    tf
+                };
+                let v = tf * self.idf[f as usize];
+                norm += v * v;
+                out.push((f, v));
+            }
+            if norm > 0.0 {
+                let inv = 1.0 / norm.sqrt();
+                for p in out[first..].iter_mut() {
+                    p.1 *= inv;
+                }
             }
         }
     }
@@ -477,13 +707,91 @@ impl Tfidf {
 mod tests {
     use super::*;
 
+    /// Word n-grams only.
     fn cfg(min_df: u32, max_df: f64, max_features: Option<u32>) -> TfidfConfig {
         TfidfConfig {
             min_df,
             max_df,
             max_features,
+            char_min: 0,
+            char_max: 0,
             ..TfidfConfig::default()
         }
+    }
+
+    /// The default settings with character n-grams of `min..=max` characters.
+    fn with_chars(min: u8, max: u8) -> TfidfConfig {
+        TfidfConfig {
+            char_min: min,
+            char_max: max,
+            ..TfidfConfig::default()
+        }
+    }
+
+    fn grams(word: &str, min: u8, max: u8) -> Vec<String> {
+        let mut out = Vec::new();
+        for_each_char_ngram(word, min, max, &mut GramScratch::default(), |g| {
+            out.push(g.to_string())
+        });
+        out
+    }
+
+    #[test]
+    fn char_ngrams_are_padded_and_by_character() {
+        assert_eq!(
+            grams("good", 2, 3),
+            [" g", "go", "oo", "od", "d ", " go", "goo", "ood", "od "]
+        );
+        assert_eq!(grams("a", 2, 5), [" a", "a ", " a "]);
+        assert_eq!(grams("déjà", 5, 5), [" déjà", "déjà "]);
+        assert!(
+            grams(",", 2, 5).is_empty(),
+            "punctuation has no character n-grams"
+        );
+        assert!(grams("good", 0, 0).is_empty());
+    }
+
+    #[test]
+    fn char_block_follows_words_and_is_normalised_on_its_own() {
+        let c = with_chars(3, 3);
+        let t = Tfidf::fit(&["goodness me", "bad"], TokenizerConfig::default(), c).unwrap();
+        let n_words = t.terms().len();
+        assert!(t.char_terms().contains(&"goo".to_string()));
+        assert!(t.char_terms().contains(&" me".to_string()));
+        assert_eq!(t.n_features(), n_words + t.char_terms().len());
+        assert_eq!(t.idf().len(), t.n_features());
+        // "goo" is not a word term, but shares " go" and "goo" with "goodness".
+        let mut row = Vec::new();
+        t.transform_into("goo", &mut Scratch::default(), &mut row);
+        assert!(row.iter().all(|p| p.0 as usize >= n_words));
+        let names: Vec<String> = row.iter().map(|p| t.feature_name(p.0 as usize)).collect();
+        assert_eq!(names, ["[_go]", "[goo]"]);
+        let norm: f32 = row.iter().map(|p| p.1 * p.1).sum();
+        assert!((norm - 1.0).abs() < 1e-5);
+        // Both blocks: each has unit norm, words first.
+        t.transform_into("bad goodness", &mut Scratch::default(), &mut row);
+        let split = row.iter().position(|p| p.0 as usize >= n_words).unwrap();
+        assert!(row[split..].iter().all(|p| p.0 as usize >= n_words));
+        let w: f32 = row[..split].iter().map(|p| p.1 * p.1).sum();
+        let ch: f32 = row[split..].iter().map(|p| p.1 * p.1).sum();
+        assert!(
+            (w - 1.0).abs() < 1e-5 && (ch - 1.0).abs() < 1e-5,
+            "{w} {ch}"
+        );
+    }
+
+    #[test]
+    fn repeated_char_ngrams_count_in_tf() {
+        let c = with_chars(2, 2);
+        let t = Tfidf::fit(&["aa ab"], TokenizerConfig::default(), c).unwrap();
+        let mut row = Vec::new();
+        t.transform_into("aa ab", &mut Scratch::default(), &mut row);
+        let value = |g: &str| {
+            let f = t.terms().len() + t.char_terms().iter().position(|x| x == g).unwrap();
+            row.iter().find(|p| p.0 as usize == f).unwrap().1
+        };
+        // " a" occurs twice, "b " once; both have the same idf.
+        assert!((value(" a") / value("b ") - (1.0 + 2.0f32.ln())).abs() < 1e-5);
     }
 
     #[test]
@@ -576,18 +884,46 @@ mod tests {
     fn from_parts_rejects_inconsistent_vocabularies() {
         let c = TfidfConfig::default();
         let tc = TokenizerConfig::default();
-        assert!(Tfidf::from_parts(tc, c, vec!["a".into()], vec![]).is_err());
-        assert!(Tfidf::from_parts(tc, c, vec!["a".into(), "a".into()], vec![1.0, 1.0]).is_err());
-        assert!(Tfidf::from_parts(tc, c, vec!["a b c".into()], vec![1.0]).is_err());
-        assert!(Tfidf::from_parts(tc, c, vec!["a".into()], vec![f32::NAN]).is_err());
-        assert!(Tfidf::from_parts(tc, c, vec!["a  b".into()], vec![1.0]).is_err());
+        let none = Vec::<String>::new;
+        let parts = |terms: &[&str], chars: &[&str], idf: Vec<f32>| {
+            let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            Tfidf::from_parts(tc, c, v(terms), v(chars), idf)
+        };
+        assert!(parts(&["a"], &[" a"], vec![1.0, 1.0]).is_ok());
+        assert!(Tfidf::from_parts(tc, c, vec!["a".into()], none(), vec![]).is_err());
+        assert!(parts(&["a", "a"], &[], vec![1.0, 1.0]).is_err());
+        assert!(parts(&["a b c"], &[], vec![1.0]).is_err());
+        assert!(parts(&["a"], &[], vec![f32::NAN]).is_err());
+        assert!(parts(&["a  b"], &[], vec![1.0]).is_err());
+        assert!(
+            parts(&["a"], &[" a", " a"], vec![1.0; 3]).is_err(),
+            "n-gram twice"
+        );
+        assert!(
+            parts(&["a"], &["abcdef"], vec![1.0; 2]).is_err(),
+            "n-gram too long"
+        );
+        assert!(parts(&["a"], &[" a"], vec![1.0]).is_err(), "idf count");
+        let words_only = TfidfConfig {
+            char_min: 0,
+            char_max: 0,
+            ..c
+        };
+        assert!(Tfidf::from_parts(
+            tc,
+            words_only,
+            vec!["a".into()],
+            vec![" a".into()],
+            vec![1.0; 2]
+        )
+        .is_err());
     }
 
     #[test]
     fn trigrams_when_asked() {
         let c = TfidfConfig {
             ngram_max: 3,
-            ..TfidfConfig::default()
+            ..cfg(1, 1.0, None)
         };
         let t = Tfidf::fit(&["not very good"], TokenizerConfig::default(), c).unwrap();
         assert!(t.terms().contains(&"not veri good".to_string()));

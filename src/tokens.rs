@@ -8,7 +8,11 @@
 //!   pre-tokenised text (`do n't`, `it 's`) give the same tokens; `n't` becomes `not`;
 //! - words glued where markup was stripped (`aboutJessica`) split at a lower-to-upper
 //!   case boundary;
-//! - `!` and `?` kept as tokens (they carry stance), other punctuation dropped;
+//! - `!` and `?` kept as tokens (they carry stance); with `punctuation` (the default)
+//!   other punctuation is kept too, one token per mark (`,` `(` `"` `:`), a run of dots
+//!   as `...` and of hyphens as `--` (the Unicode ellipsis and dashes fold to these),
+//!   except a single mark joining two letters or digits (`well-made`, `U.S`, `3.5`),
+//!   which splits the word, so raw and pre-tokenised text give the same tokens;
 //! - Snowball English stemming (rust-stemmers), applied by [`Tokenizer::stem`].
 //!
 //! [`for_each_surface`] does everything but stemming and allocates nothing per token,
@@ -23,11 +27,16 @@ use std::borrow::Cow;
 pub struct TokenizerConfig {
     /// Apply Snowball English stemming.
     pub stem: bool,
+    /// Keep punctuation marks as tokens (`!` and `?` are always kept).
+    pub punctuation: bool,
 }
 
 impl Default for TokenizerConfig {
     fn default() -> Self {
-        TokenizerConfig { stem: true }
+        TokenizerConfig {
+            stem: true,
+            punctuation: true,
+        }
     }
 }
 
@@ -48,7 +57,10 @@ enum Class {
     Upper,
     Digit,
     Apostrophe,
+    /// `!` and `?`: always tokens.
     Mark,
+    /// Other punctuation: a token when punctuation is kept.
+    Punct,
     Separator,
 }
 
@@ -62,6 +74,7 @@ const fn ascii_classes() -> [Class; 128] {
             b'0'..=b'9' => Class::Digit,
             b'\'' | b'`' => Class::Apostrophe,
             b'!' | b'?' => Class::Mark,
+            b'!'..=b'/' | b':'..=b'@' | b'['..=b'`' | b'{'..=b'~' => Class::Punct,
             _ => Class::Separator,
         };
         b += 1;
@@ -85,17 +98,48 @@ fn class_of(c: char) -> Class {
         } else {
             Class::Digit
         }
-    } else {
+    } else if c.is_whitespace() || c.is_control() || is_invisible(c) {
         Class::Separator
+    } else {
+        Class::Punct
+    }
+}
+
+/// Format characters that render as nothing (zero-width spaces and joiners, soft
+/// hyphens, byte-order marks): never tokens.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+    )
+}
+
+/// The token a punctuation mark stands for, folding typographic forms: a run of dots
+/// or an ellipsis is `...`, of two or more hyphens or a dash is `--`, curly or angled
+/// double quotes are `"`. `run` is how many times `c` repeats from here.
+fn punct_token(c: char, run: usize, buf: &mut [u8; 4]) -> &str {
+    match c {
+        '.' if run > 1 => "...",
+        '\u{2026}' => "...",
+        '-' if run > 1 => "--",
+        '\u{2012}'..='\u{2015}' | '\u{2E3A}' | '\u{2E3B}' => "--",
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{00AB}' | '\u{00BB}' => "\"",
+        _ => c.encode_utf8(buf),
     }
 }
 
 /// Calls `emit` with each normalised (lower-cased, folded, contraction-split) surface
-/// token of `text`, in order. `word` is scratch space, reused between calls.
+/// token of `text`, in order; punctuation tokens too when `punctuation` is set. `word`
+/// is scratch space, reused between calls.
 ///
 /// ASCII bytes take a table-driven fast path; other characters are decoded and
 /// classified with Unicode's rules.
-pub fn for_each_surface(text: &str, word: &mut String, mut emit: impl FnMut(&str)) {
+pub fn for_each_surface(
+    text: &str,
+    word: &mut String,
+    punctuation: bool,
+    mut emit: impl FnMut(&str),
+) {
     word.clear();
     let bytes = text.as_bytes();
     let mut prev = Class::Separator;
@@ -158,7 +202,33 @@ pub fn for_each_surface(text: &str, word: &mut String, mut emit: impl FnMut(&str
                 apostrophe = false;
                 emit(if b == b'!' { "!" } else { "?" });
             }
-            Class::Separator => {
+            Class::Punct if punctuation => {
+                finish_word(word, apostrophe, &mut emit);
+                apostrophe = false;
+                // How often this mark repeats (dots and hyphens form `...` and `--`).
+                let mut run = 1;
+                if b == b'.' || b == b'-' {
+                    while bytes.get(i + run) == Some(&b) {
+                        run += 1;
+                    }
+                }
+                let joins = run == 1
+                    && matches!(prev, Class::Lower | Class::Upper | Class::Digit)
+                    && text[i + len..]
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_alphanumeric);
+                let mut buf = [0u8; 4];
+                let token = punct_token(c, run, &mut buf);
+                // A single mark between two letters or digits joins them: not a token.
+                if !(joins && token.len() == len && !matches!(token, "..." | "--")) {
+                    emit(token);
+                }
+                prev = Class::Punct;
+                i += run * len;
+                continue;
+            }
+            Class::Punct | Class::Separator => {
                 finish_word(word, apostrophe, &mut emit);
                 apostrophe = false;
             }
@@ -254,11 +324,17 @@ impl Tokenizer {
         }
     }
 
+    /// [`for_each_surface`] with this tokenizer's settings.
+    #[inline]
+    pub fn for_each_surface(&self, text: &str, word: &mut String, emit: impl FnMut(&str)) {
+        for_each_surface(text, word, self.config.punctuation, emit)
+    }
+
     /// All terms of `text`, in order (allocates; for training and tests).
     pub fn tokens(&self, text: &str) -> Vec<String> {
         let mut out = Vec::new();
         let mut word = String::new();
-        for_each_surface(text, &mut word, |s| out.push(self.stem(s).into_owned()));
+        self.for_each_surface(text, &mut word, |s| out.push(self.stem(s).into_owned()));
         out
     }
 }
@@ -267,17 +343,27 @@ impl Tokenizer {
 mod tests {
     use super::*;
 
-    fn surface(text: &str) -> Vec<String> {
+    fn tokens_of(text: &str, punctuation: bool) -> Vec<String> {
         let mut out = Vec::new();
         let mut word = String::new();
-        for_each_surface(text, &mut word, |s| out.push(s.to_string()));
+        for_each_surface(text, &mut word, punctuation, |s| out.push(s.to_string()));
         out
+    }
+
+    /// Surface tokens with punctuation kept (the default).
+    fn surface(text: &str) -> Vec<String> {
+        tokens_of(text, true)
+    }
+
+    /// Surface tokens with punctuation dropped.
+    fn words(text: &str) -> Vec<String> {
+        tokens_of(text, false)
     }
 
     #[test]
     fn lowercases_unicode_and_drops_punctuation() {
         assert_eq!(
-            surface("ÉCLAIR, Straße; déjà-vu."),
+            words("ÉCLAIR, Straße; déjà-vu."),
             ["éclair", "straße", "déjà", "vu"]
         );
     }
@@ -291,7 +377,7 @@ mod tests {
         assert_eq!(surface("I don't"), ["i", "do", "not"]);
         assert_eq!(surface("can't stop"), ["ca", "not", "stop"]);
         assert_eq!(
-            surface("we'll see, they're here"),
+            words("we'll see, they're here"),
             ["we", "'ll", "see", "they", "'re", "here"]
         );
     }
@@ -310,6 +396,7 @@ mod tests {
         assert_eq!(surface("'Hello' she said"), ["hello", "she", "said"]);
         assert_eq!(surface("the actors' union"), ["the", "actors", "union"]);
         assert_eq!(surface("O'Brien"), ["obrien"]);
+        assert_eq!(words("'Hello' she said"), surface("'Hello' she said"));
     }
 
     #[test]
@@ -330,13 +417,54 @@ mod tests {
     fn stems_with_snowball() {
         let t = Tokenizer::new(TokenizerConfig::default());
         assert_eq!(t.tokens("Running shows renewed"), ["run", "show", "renew"]);
-        let plain = Tokenizer::new(TokenizerConfig { stem: false });
+        let plain = Tokenizer::new(TokenizerConfig {
+            stem: false,
+            ..TokenizerConfig::default()
+        });
         assert_eq!(plain.tokens("Running shows"), ["running", "shows"]);
     }
 
     #[test]
     fn empty_and_symbol_only_text_gives_no_tokens() {
         assert!(surface("").is_empty());
-        assert!(surface(" ... -- ,, ").is_empty());
+        assert!(words(" ... -- ,, ").is_empty());
+        assert!(surface(" \u{200B}\u{FEFF}\t").is_empty());
+    }
+
+    #[test]
+    fn punctuation_marks_are_tokens() {
+        assert_eq!(
+            surface("Wait... it's (sort of) good, \"really\": no -- yes."),
+            [
+                "wait", "...", "it", "'s", "(", "sort", "of", ")", "good", ",", "\"", "really",
+                "\"", ":", "no", "--", "yes", "."
+            ]
+        );
+    }
+
+    #[test]
+    fn punctuation_matches_pretokenised_text() {
+        assert_eq!(
+            surface("A well-made, U.S. film (2.5 hours)."),
+            surface("a well-made , u.s . film ( 2.5 hours ) .")
+        );
+        assert_eq!(
+            surface("A well-made film"),
+            ["a", "well", "made", "film"],
+            "a hyphen inside a word joins, it is not a token"
+        );
+    }
+
+    #[test]
+    fn typographic_punctuation_folds() {
+        assert_eq!(surface("Wait\u{2026}"), surface("Wait..."));
+        assert_eq!(surface("yes\u{2014}no"), ["yes", "--", "no"]);
+        assert_eq!(surface("yes \u{2013} no"), surface("yes -- no"));
+        assert_eq!(
+            surface("\u{201C}hi\u{201D} \u{00AB}yo\u{00BB}"),
+            surface("\"hi\" \"yo\"")
+        );
+        assert_eq!(surface("a....b"), surface("a ... b"));
+        assert_eq!(surface("x ★ y"), ["x", "★", "y"]);
     }
 }

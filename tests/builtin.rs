@@ -5,16 +5,8 @@ use stance::Classifier;
 
 const LABELS: [&str; 4] = ["anticipation", "criticism", "neutral", "positive"];
 
-/// The settings in models/build.sh (after `train models/corpus`): keep the two in step.
-const BUILD_ARGS: [&str; 7] = [
-    "--date",
-    "2026-11-23",
-    "--alpha",
-    "0.3",
-    "--class-weight",
-    "none",
-    "--nb-scale",
-];
+/// The settings models/build.sh passes to `train models/corpus`, one per line.
+const BUILD_ARGS: &str = include_str!("../models/build.args");
 
 fn label_of(c: &Classifier, text: &str) -> String {
     let (i, p) = c.predict(text);
@@ -91,7 +83,7 @@ fn rebuild_from_corpus_is_byte_for_byte() {
         .current_dir(root)
         .arg("train")
         .arg("models/corpus")
-        .args(BUILD_ARGS)
+        .args(BUILD_ARGS.lines().filter(|l| !l.is_empty()))
         .arg("-o")
         .arg(&out)
         .stdout(std::process::Stdio::null())
