@@ -368,9 +368,10 @@ impl Scorer<'_> {
             let mut scratch = self.scratch[slot].lock().unwrap_or_else(|p| p.into_inner());
             for (j, ((a, b), _)) in items.iter().enumerate() {
                 let p = &mut out[j * k..j * k + k];
-                self.model.score_into(&batch.text[*a..*b], &mut scratch, p);
+                let text = &batch.text[*a..*b];
+                self.model.score_into(text, &mut scratch, p);
                 if let Some(n) = self.explain {
-                    ex[j] = self.model.explain(scratch.row(), argmax(p), n);
+                    ex[j] = self.model.explain_text(text, &mut scratch, argmax(p), n);
                 }
             }
         };

@@ -258,6 +258,13 @@ impl Logistic {
     /// Class probabilities of one sparse row, written to `out` (length = labels).
     #[inline]
     pub fn probabilities_into(&self, row: &[(u32, f32)], out: &mut [f32]) {
+        self.scores_into(row, out);
+        softmax_in_place(out);
+    }
+
+    /// Class scores (before the softmax) of one sparse row, written to `out`.
+    #[inline]
+    pub fn scores_into(&self, row: &[(u32, f32)], out: &mut [f32]) {
         let k = self.labels.len();
         debug_assert_eq!(out.len(), k);
         out.copy_from_slice(&self.intercepts);
@@ -274,7 +281,6 @@ impl Logistic {
                 }
             }
         }
-        softmax_in_place(out);
     }
 
     /// Fits a model on rows `x` with label indices `y` (each `< labels.len()`).

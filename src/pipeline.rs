@@ -4,7 +4,7 @@
 //! sentences (reusing a [`ScoreScratch`] so scoring allocates nothing per sentence),
 //! explains a score, and reads and writes model files.
 
-use crate::logistic::{FitConfig, FitReport, Logistic};
+use crate::logistic::{softmax_in_place, FitConfig, FitReport, Logistic};
 use crate::modelfile::{self, Metadata, ModelData};
 use crate::tfidf::{nb_scales, Scratch, SparseMatrix, Tfidf, TfidfConfig};
 use crate::tokens::TokenizerConfig;
@@ -27,12 +27,22 @@ pub struct TrainSettings {
 pub struct ScoreScratch {
     tfidf: Scratch,
     row: Vec<(u32, f32)>,
+    /// Per cached word (the featurizer's cache entries): what its character n-grams add
+    /// to each label's score before the sentence's normalisation, `k` values each.
+    word_scores: Vec<f32>,
+    /// The featurizer cache generation `word_scores` belongs to.
+    generation: u64,
+    /// The current sentence's character block scores.
+    char_scores: Vec<f32>,
 }
 
 impl ScoreScratch {
-    /// The TF-IDF row of the last sentence scored.
-    pub fn row(&self) -> &[(u32, f32)] {
-        &self.row
+    /// Scratch whose word cache starts over once it holds more than `limit` words.
+    pub fn with_cache_limit(limit: usize) -> ScoreScratch {
+        ScoreScratch {
+            tfidf: Scratch::with_cache_limit(limit),
+            ..ScoreScratch::default()
+        }
     }
 }
 
@@ -148,11 +158,76 @@ impl Classifier {
     }
 
     /// Scores one sentence: probabilities for every label written to `out`.
+    ///
+    /// The same numbers as the model applied to [`Tfidf::transform_into`]'s row, but the
+    /// character n-gram block is never built: each distinct word's share of every
+    /// label's score is computed once and kept in `scratch`, so a word costs `k`
+    /// additions however many n-grams it has.
     #[inline]
     pub fn score_into(&self, text: &str, scratch: &mut ScoreScratch, out: &mut [f32]) {
         self.tfidf
+            .words_into(text, &mut scratch.tfidf, &mut scratch.row);
+        self.model.scores_into(&scratch.row, out);
+        if self.tfidf.config().has_chars() {
+            self.add_char_scores(scratch, out);
+        }
+        softmax_in_place(out);
+    }
+
+    /// Adds the character block's share of the scores of the sentence last featurized.
+    fn add_char_scores(&self, scratch: &mut ScoreScratch, out: &mut [f32]) {
+        let k = out.len();
+        let ScoreScratch {
+            tfidf,
+            word_scores,
+            generation,
+            char_scores,
+            ..
+        } = scratch;
+        if *generation != tfidf.generation() {
+            word_scores.clear();
+            *generation = tfidf.generation();
+        }
+        while word_scores.len() < tfidf.n_entries() * k {
+            let (grams, _) = tfidf.entry_grams((word_scores.len() / k) as u32);
+            let at = word_scores.len();
+            word_scores.resize(at + k, 0.0);
+            for &(f, u) in grams {
+                let w = &self.model.weights()[f as usize * k..f as usize * k + k];
+                for (s, &wc) in word_scores[at..].iter_mut().zip(w) {
+                    *s += u * wc;
+                }
+            }
+        }
+        char_scores.clear();
+        char_scores.resize(k, 0.0);
+        let mut norm2 = 0.0f32;
+        for &e in tfidf.tokens() {
+            norm2 += tfidf.entry_grams(e).1;
+            let s = &word_scores[e as usize * k..e as usize * k + k];
+            for (z, &sc) in char_scores.iter_mut().zip(s) {
+                *z += sc;
+            }
+        }
+        if norm2 > 0.0 {
+            let inv = 1.0 / norm2.sqrt();
+            for (o, &z) in out.iter_mut().zip(char_scores.iter()) {
+                *o += z * inv;
+            }
+        }
+    }
+
+    /// [`Classifier::explain`] for `text`'s whole row (both feature blocks).
+    pub fn explain_text(
+        &self,
+        text: &str,
+        scratch: &mut ScoreScratch,
+        c: usize,
+        n: usize,
+    ) -> Vec<(String, f32)> {
+        self.tfidf
             .transform_into(text, &mut scratch.tfidf, &mut scratch.row);
-        self.model.probabilities_into(&scratch.row, out);
+        self.explain(&scratch.row, c, n)
     }
 
     /// Label index and probabilities of one sentence (allocates; for tests and tools).
@@ -250,5 +325,108 @@ impl Classifier {
     /// The model built into the binary.
     pub fn builtin() -> Result<Classifier> {
         Classifier::from_bytes(BUILTIN_MODEL).context("the built-in model")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts_and_labels() -> (Vec<&'static str>, Vec<&'static str>) {
+        let rows = [
+            (
+                "A brilliant, moving season with terrific performances.",
+                "positive",
+            ),
+            (
+                "The writing is sharp and the cast is wonderful!",
+                "positive",
+            ),
+            ("Funny, warm and beautifully made.", "positive"),
+            ("The season was a tedious mess.", "criticism"),
+            ("Dull, bloated and badly written...", "criticism"),
+            ("The acting is wooden and the jokes fall flat.", "criticism"),
+            ("Season three premieres in March.", "anticipation"),
+            ("The show was renewed for another season.", "anticipation"),
+        ];
+        rows.iter().copied().unzip()
+    }
+
+    /// The fast scorer (character block from per-word cached scores) gives the model's
+    /// probabilities on the explicit row, for known, unknown and repeated words.
+    #[test]
+    fn fast_scores_match_the_model_on_the_whole_row() {
+        let (texts, labels) = texts_and_labels();
+        for settings in [
+            TrainSettings::default(),
+            TrainSettings {
+                tfidf: TfidfConfig {
+                    nb_scale: true,
+                    char_min: 1,
+                    char_max: 3,
+                    ..TfidfConfig::default()
+                },
+                ..TrainSettings::default()
+            },
+        ] {
+            let (m, _) = Classifier::train(&texts, &labels, &settings, "t", "d").unwrap();
+            assert!(m.tfidf().config().has_chars());
+            // A cache of 3 words starts over (reusing entry ids) within a sentence or two.
+            let mut scratch = ScoreScratch::with_cache_limit(3);
+            let mut row_scratch = Scratch::default();
+            let mut row = Vec::new();
+            let (mut fast, mut slow) = (vec![0.0; 3], vec![0.0; 3]);
+            for text in [
+                "A wonderful, moving finale!",
+                "Brilliantly written; a tedious, bloated mess.",
+                "Zzyzx qwerty",
+                "",
+                "mess mess mess mess",
+                "A wonderful, moving finale!",
+            ] {
+                m.score_into(text, &mut scratch, &mut fast);
+                m.tfidf().transform_into(text, &mut row_scratch, &mut row);
+                m.model().probabilities_into(&row, &mut slow);
+                for (a, b) in fast.iter().zip(&slow) {
+                    assert!((a - b).abs() < 1e-5, "{text:?}: {fast:?} vs {slow:?}");
+                }
+            }
+        }
+    }
+
+    /// The naive Bayes term and the character n-grams each change the model, and
+    /// turning both off gives plain logistic regression over word n-grams.
+    #[test]
+    fn naive_bayes_and_char_settings_reach_the_model() {
+        let (texts, labels) = texts_and_labels();
+        let train = |nb_weight: f64, chars: bool| {
+            let mut s = TrainSettings::default();
+            s.fit.nb_weight = nb_weight;
+            if !chars {
+                s.tfidf.char_min = 0;
+                s.tfidf.char_max = 0;
+            }
+            Classifier::train(&texts, &labels, &s, "t", "d").unwrap().0
+        };
+        let plain = train(0.0, false);
+        assert!(plain.model().presence().is_empty());
+        assert!(plain.tfidf().char_terms().is_empty());
+        let nb = train(0.3, false);
+        assert_eq!(nb.model().presence().len(), nb.tfidf().terms().len() * 3);
+        assert_eq!(
+            nb.model().weights(),
+            plain.model().weights(),
+            "same regression"
+        );
+        let chars = train(0.0, true);
+        assert!(chars.tfidf().char_terms().len() > 100);
+        let p = |m: &Classifier| m.predict("Wonderful writing, terrific cast.").1;
+        assert_ne!(p(&plain), p(&nb));
+        assert_ne!(p(&plain), p(&chars));
+        // Saved and loaded, each scores the same.
+        for m in [&plain, &nb, &chars] {
+            let back = Classifier::from_bytes(&m.to_bytes().unwrap()).unwrap();
+            assert_eq!(p(&back), p(m));
+        }
     }
 }

@@ -236,12 +236,14 @@ impl SparseMatrix {
     }
 }
 
-/// A cached surface form: its stem id and where its character n-gram ids are.
+/// A cached surface form: its stem id and where its character n-grams are.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     stem: u32,
     start: u32,
     end: u32,
+    /// Squared l2 norm of the word's character n-gram vector.
+    norm2: f32,
 }
 
 /// Reusable per-thread state for [`Tfidf::transform_into`]: no allocation per sentence
@@ -250,19 +252,58 @@ struct Entry {
 pub struct Scratch {
     word: String,
     grams: GramScratch,
+    gram_ids: Vec<u32>,
     /// Surface form → index into `entries`.
     cache: FxHashMap<Box<str>, u32>,
     entries: Vec<Entry>,
-    /// Character n-gram feature ids of the cached surface forms (with repeats).
-    arena: Vec<u32>,
+    /// `(feature, count in the word * idf)` of each cached surface form's character
+    /// n-grams, each feature once per word.
+    arena: Vec<(u32, f32)>,
+    /// Bumped whenever the cache starts over (entry ids are then reused).
+    generation: u64,
+    /// Surface forms held before the cache starts over (`None`: [`CACHE_LIMIT`]).
+    cache_limit: Option<usize>,
     /// Entries of the current sentence's tokens, in order.
     tokens: Vec<u32>,
     ids: Vec<u32>,
-    /// Distinct features of the current sentence, in order of first appearance.
+    /// Distinct word features of the current sentence, in order of first appearance.
     feats: Vec<u32>,
-    /// Per feature: the stamp of the last sentence it was seen in, and its count there.
+    /// Per feature: the stamp of the last sentence it was seen in, and its count there
+    /// (word terms) or its place in the row (character n-grams).
     seen: Vec<(u32, u32)>,
     stamp: u32,
+}
+
+impl Scratch {
+    /// Scratch whose cache starts over once it holds more than `limit` surface forms.
+    pub fn with_cache_limit(limit: usize) -> Scratch {
+        Scratch {
+            cache_limit: Some(limit),
+            ..Scratch::default()
+        }
+    }
+
+    /// The cache entry of each token of the last sentence, in order.
+    pub fn tokens(&self) -> &[u32] {
+        &self.tokens
+    }
+
+    /// How many surface forms the cache holds.
+    pub fn n_entries(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Changes whenever the cache starts over, so entry ids held elsewhere are stale.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The character n-grams of cache entry `e` as `(feature, unnormalised value)`, and
+    /// the squared norm of that vector.
+    pub fn entry_grams(&self, e: u32) -> (&[(u32, f32)], f32) {
+        let en = self.entries[e as usize];
+        (&self.arena[en.start as usize..en.end as usize], en.norm2)
+    }
 }
 
 /// A fitted TF-IDF featurizer.
@@ -571,15 +612,59 @@ impl Tfidf {
 
     /// Writes the TF-IDF row of `text` into `out` as `(feature, value)` pairs, each
     /// feature once: the word terms in order of first appearance, l2-normalised, then
-    /// the character n-grams, l2-normalised on their own.
+    /// the character n-gram block.
+    ///
+    /// The character block sums each word's vector (`count in the word * idf` per
+    /// n-gram) and divides by the square root of the sum of their squared norms, so a
+    /// label's score from it is a sum of per-word numbers (cached per distinct word, see
+    /// [`Scratch::entry_grams`]) over one per-sentence square root. Its norm is 1 when no
+    /// two words share an n-gram, a little more when they do.
     pub fn transform_into(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<(u32, f32)>) {
+        self.words_into(text, scratch, out);
+        let Scratch {
+            entries,
+            arena,
+            tokens,
+            seen,
+            stamp,
+            ..
+        } = scratch;
+        let first = out.len();
+        let mut norm2 = 0.0f32;
+        for &e in tokens.iter() {
+            let en = entries[e as usize];
+            norm2 += en.norm2;
+            for &(f, u) in &arena[en.start as usize..en.end as usize] {
+                let s = &mut seen[f as usize];
+                if s.0 == *stamp {
+                    out[s.1 as usize].1 += u;
+                } else {
+                    *s = (*stamp, out.len() as u32);
+                    out.push((f, u));
+                }
+            }
+        }
+        if norm2 > 0.0 {
+            let inv = 1.0 / norm2.sqrt();
+            for p in out[first..].iter_mut() {
+                p.1 *= inv;
+            }
+        }
+    }
+
+    /// Tokenizes `text` (filling `scratch.tokens()`) and writes the l2-normalised word
+    /// term values of its row into `out`: the first block of [`Tfidf::transform_into`].
+    pub fn words_into(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<(u32, f32)>) {
         out.clear();
         let Scratch {
             word,
             grams,
+            gram_ids,
             cache,
             entries,
             arena,
+            generation,
+            cache_limit,
             tokens,
             ids,
             feats,
@@ -588,10 +673,11 @@ impl Tfidf {
         } = scratch;
         tokens.clear();
         ids.clear();
-        if cache.len() > CACHE_LIMIT {
+        if cache.len() > cache_limit.unwrap_or(CACHE_LIMIT) {
             cache.clear();
             entries.clear();
             arena.clear();
+            *generation += 1;
         }
         let config = &self.config;
         self.tokenizer.for_each_surface(text, word, |s| {
@@ -601,17 +687,26 @@ impl Tfidf {
                     let st = self.tokenizer.stem(s);
                     let st: &str = if st.is_empty() { s } else { &st };
                     let stem = self.stem_ids.get(st).copied().unwrap_or(UNKNOWN);
-                    let start = arena.len() as u32;
+                    gram_ids.clear();
                     for_each_char_ngram(s, config.char_min, config.char_max, grams, |g| {
                         if let Some(&f) = self.char_ids.get(g) {
-                            arena.push(f);
+                            gram_ids.push(f);
                         }
                     });
+                    gram_ids.sort_unstable();
+                    let start = arena.len() as u32;
+                    let mut norm2 = 0.0f32;
+                    for run in gram_ids.chunk_by(|a, b| a == b) {
+                        let u = run.len() as f32 * self.idf[run[0] as usize];
+                        norm2 += u * u;
+                        arena.push((run[0], u));
+                    }
                     let e = entries.len() as u32;
                     entries.push(Entry {
                         stem,
                         start,
                         end: arena.len() as u32,
+                        norm2,
                     });
                     cache.insert(s.into(), e);
                     e
@@ -631,8 +726,7 @@ impl Tfidf {
             *stamp = 1;
         }
         let stamp = *stamp;
-        #[inline(always)]
-        fn count(f: u32, stamp: u32, seen: &mut [(u32, u32)], feats: &mut Vec<u32>) {
+        let mut add = |f: u32| {
             let s = &mut seen[f as usize];
             if s.0 == stamp {
                 s.1 += 1;
@@ -640,8 +734,7 @@ impl Tfidf {
                 *s = (stamp, 1);
                 feats.push(f);
             }
-        }
-        let mut add = |f: u32| count(f, stamp, seen, feats);
+        };
         for n in config.ngram_min..=config.ngram_max {
             if n == 1 {
                 for &id in ids.iter() {
@@ -660,32 +753,22 @@ impl Tfidf {
                 }
             }
         }
-        let n_word = feats.len();
-        for &e in tokens.iter() {
-            let Entry { start, end, .. } = entries[e as usize];
-            for &f in &arena[start as usize..end as usize] {
-                count(f, stamp, seen, feats);
-            }
+        let mut norm = 0.0f32;
+        for &f in feats.iter() {
+            let tf = seen[f as usize].1 as f32;
+            let tf = if config.sublinear_tf {
+                1.0 + tf.ln()
+            } else {
+                tf
+            };
+            let v = tf * self.idf[f as usize];
+            norm += v * v;
+            out.push((f, v));
         }
-        for block in [&feats[..n_word], &feats[n_word..]] {
-            let first = out.len();
-            let mut norm = 0.0f32;
-            for &f in block {
-                let tf = seen[f as usize].1 as f32;
-                let tf = if config.sublinear_tf {
-                    1.0 + tf.ln()
-                } else {
-                    tf
-                };
-                let v = tf * self.idf[f as usize];
-                norm += v * v;
-                out.push((f, v));
-            }
-            if norm > 0.0 {
-                let inv = 1.0 / norm.sqrt();
-                for p in out[first..].iter_mut() {
-                    p.1 *= inv;
-                }
+        if norm > 0.0 {
+            let inv = 1.0 / norm.sqrt();
+            for p in out.iter_mut() {
+                p.1 *= inv;
             }
         }
     }
@@ -781,17 +864,33 @@ mod tests {
     }
 
     #[test]
-    fn repeated_char_ngrams_count_in_tf() {
+    fn char_block_sums_word_vectors_over_their_norms() {
         let c = with_chars(2, 2);
-        let t = Tfidf::fit(&["aa ab"], TokenizerConfig::default(), c).unwrap();
+        let t = Tfidf::fit(&["aaa ab"], TokenizerConfig::default(), c).unwrap();
         let mut row = Vec::new();
-        t.transform_into("aa ab", &mut Scratch::default(), &mut row);
+        t.transform_into("aaa ab", &mut Scratch::default(), &mut row);
         let value = |g: &str| {
             let f = t.terms().len() + t.char_terms().iter().position(|x| x == g).unwrap();
             row.iter().find(|p| p.0 as usize == f).unwrap().1
         };
-        // " a" occurs twice, "b " once; both have the same idf.
-        assert!((value(" a") / value("b ") - (1.0 + 2.0f32.ln())).abs() < 1e-5);
+        // All n-grams have the same idf (one document). "aaa" is " a" + 2 "aa" + "a ",
+        // "ab" is " a" + "ab" + "b ": squared norms 1 + 4 + 1 and 1 + 1 + 1, idf² apart.
+        let idf = t.idf()[t.terms().len()];
+        let norm = idf * (6.0f32 + 3.0).sqrt();
+        for (g, count) in [
+            (" a", 2.0),
+            ("aa", 2.0),
+            ("a ", 1.0),
+            ("ab", 1.0),
+            ("b ", 1.0),
+        ] {
+            assert!(
+                (value(g) - count * idf / norm).abs() < 1e-6,
+                "{g:?}: {} vs {}",
+                value(g),
+                count * idf / norm
+            );
+        }
     }
 
     #[test]
