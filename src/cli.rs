@@ -313,11 +313,14 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-fn load_model(path: &Option<PathBuf>) -> Result<Classifier> {
-    match path {
+/// The model to use, never freed: each command uses one model until the process ends,
+/// and freeing a large vocabulary costs more than a short command's whole start-up.
+fn load_model(path: &Option<PathBuf>) -> Result<&'static Classifier> {
+    let model = match path {
         Some(p) => Classifier::load(p),
         None => Classifier::builtin(),
-    }
+    }?;
+    Ok(Box::leak(Box::new(model)))
 }
 
 fn terminal_width() -> usize {
@@ -411,7 +414,7 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
         .build()
         .context("cannot start worker threads")?;
     let scorer = Scorer {
-        model: &model,
+        model,
         k: model.labels().len(),
         explain: a.explain.then_some(a.explain_terms),
         scratch: (0..=threads)
@@ -705,7 +708,7 @@ fn evaluate_cmd(a: EvaluateArgs) -> Result<ExitCode> {
     if data.is_empty() {
         bail!("{}: no rows", a.data[0].display());
     }
-    let r = evaluate::evaluate(&model, &data);
+    let r = evaluate::evaluate(model, &data);
     print_report(&r, data.len(), a.format)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -265,20 +265,28 @@ impl Logistic {
     /// Class scores (before the softmax) of one sparse row, written to `out`.
     #[inline]
     pub fn scores_into(&self, row: &[(u32, f32)], out: &mut [f32]) {
-        let k = self.labels.len();
-        debug_assert_eq!(out.len(), k);
-        out.copy_from_slice(&self.intercepts);
+        debug_assert_eq!(out.len(), self.labels.len());
+        match self.labels.len() {
+            2 => self.scores_with::<2>(row, out),
+            3 => self.scores_with::<3>(row, out),
+            4 => self.scores_with::<4>(row, out),
+            _ => self.scores_with::<0>(row, out),
+        }
+    }
+
+    /// [`Logistic::scores_into`] for `K` labels (0: any number), so the common label
+    /// counts get loops the compiler unrolls.
+    #[inline(always)]
+    pub fn scores_with<const K: usize>(&self, row: &[(u32, f32)], out: &mut [f32]) {
+        let k = if K == 0 { self.labels.len() } else { K };
+        let out = &mut out[..k];
+        out.copy_from_slice(&self.intercepts[..k]);
         let n_presence = self.presence.len();
         for &(f, v) in row {
             let at = f as usize * k;
-            let w = &self.weights[at..at + k];
-            for (o, &wc) in out.iter_mut().zip(w) {
-                *o += v * wc;
-            }
+            add_scaled::<K>(out, &self.weights[at..at + k], v);
             if at < n_presence {
-                for (o, &pc) in out.iter_mut().zip(&self.presence[at..at + k]) {
-                    *o += pc;
-                }
+                add_scaled::<K>(out, &self.presence[at..at + k], 1.0);
             }
         }
     }
@@ -315,6 +323,16 @@ impl Logistic {
         let intercepts = params[d * k..].iter().map(|&v| v as f32).collect();
         let model = Logistic::from_parts(labels, d, weights, intercepts)?;
         Ok((model, report))
+    }
+}
+
+/// `out += scale * w` over the first `K` values (0: all of `out`; `w` at least as long).
+#[inline(always)]
+pub fn add_scaled<const K: usize>(out: &mut [f32], w: &[f32], scale: f32) {
+    let k = if K == 0 { out.len() } else { K };
+    let (out, w) = (&mut out[..k], &w[..k]);
+    for c in 0..k {
+        out[c] += scale * w[c];
     }
 }
 

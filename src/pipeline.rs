@@ -4,7 +4,7 @@
 //! sentences (reusing a [`ScoreScratch`] so scoring allocates nothing per sentence),
 //! explains a score, and reads and writes model files.
 
-use crate::logistic::{softmax_in_place, FitConfig, FitReport, Logistic};
+use crate::logistic::{add_scaled, softmax_in_place, FitConfig, FitReport, Logistic};
 use crate::modelfile::{self, Metadata, ModelData};
 use crate::tfidf::{nb_scales, Scratch, SparseMatrix, Tfidf, TfidfConfig};
 use crate::tokens::TokenizerConfig;
@@ -165,18 +165,32 @@ impl Classifier {
     /// additions however many n-grams it has.
     #[inline]
     pub fn score_into(&self, text: &str, scratch: &mut ScoreScratch, out: &mut [f32]) {
+        match out.len() {
+            2 => self.score_with::<2>(text, scratch, out),
+            3 => self.score_with::<3>(text, scratch, out),
+            4 => self.score_with::<4>(text, scratch, out),
+            _ => self.score_with::<0>(text, scratch, out),
+        }
+    }
+
+    /// [`Classifier::score_into`] for `K` labels (0: any number).
+    #[inline(always)]
+    fn score_with<const K: usize>(&self, text: &str, scratch: &mut ScoreScratch, out: &mut [f32]) {
         self.tfidf
             .words_into(text, &mut scratch.tfidf, &mut scratch.row);
-        self.model.scores_into(&scratch.row, out);
+        self.model.scores_with::<K>(&scratch.row, out);
         if self.tfidf.config().has_chars() {
-            self.add_char_scores(scratch, out);
+            self.add_char_scores::<K>(scratch, out);
         }
         softmax_in_place(out);
     }
 
     /// Adds the character block's share of the scores of the sentence last featurized.
-    fn add_char_scores(&self, scratch: &mut ScoreScratch, out: &mut [f32]) {
+    #[inline(always)]
+    fn add_char_scores<const K: usize>(&self, scratch: &mut ScoreScratch, out: &mut [f32]) {
         let k = out.len();
+        // Per cached word: its share of each label's score, then its squared norm.
+        let stride = k + 1;
         let ScoreScratch {
             tfidf,
             word_scores,
@@ -188,32 +202,26 @@ impl Classifier {
             word_scores.clear();
             *generation = tfidf.generation();
         }
-        while word_scores.len() < tfidf.n_entries() * k {
-            let (grams, _) = tfidf.entry_grams((word_scores.len() / k) as u32);
+        while word_scores.len() < tfidf.n_entries() * stride {
+            let (grams, norm2) = tfidf.entry_grams((word_scores.len() / stride) as u32);
             let at = word_scores.len();
-            word_scores.resize(at + k, 0.0);
+            word_scores.resize(at + stride, 0.0);
+            let weights = self.model.weights();
             for &(f, u) in grams {
-                let w = &self.model.weights()[f as usize * k..f as usize * k + k];
-                for (s, &wc) in word_scores[at..].iter_mut().zip(w) {
-                    *s += u * wc;
-                }
+                add_scaled::<K>(&mut word_scores[at..at + k], &weights[f as usize * k..], u);
             }
+            word_scores[at + k] = norm2;
         }
         char_scores.clear();
         char_scores.resize(k, 0.0);
         let mut norm2 = 0.0f32;
         for &e in tfidf.tokens() {
-            norm2 += tfidf.entry_grams(e).1;
-            let s = &word_scores[e as usize * k..e as usize * k + k];
-            for (z, &sc) in char_scores.iter_mut().zip(s) {
-                *z += sc;
-            }
+            let s = &word_scores[e as usize * stride..e as usize * stride + stride];
+            add_scaled::<K>(char_scores, s, 1.0);
+            norm2 += s[k];
         }
         if norm2 > 0.0 {
-            let inv = 1.0 / norm2.sqrt();
-            for (o, &z) in out.iter_mut().zip(char_scores.iter()) {
-                *o += z * inv;
-            }
+            add_scaled::<K>(out, char_scores, 1.0 / norm2.sqrt());
         }
     }
 
@@ -352,30 +360,50 @@ mod tests {
         rows.iter().copied().unzip()
     }
 
+    /// The same texts under five labels (scoring for any label count, not just 2-4).
+    fn five_labels() -> (Vec<&'static str>, Vec<&'static str>) {
+        let (texts, labels) = texts_and_labels();
+        let spread = ["a", "b", "c", "d", "e"];
+        let labels = labels
+            .iter()
+            .enumerate()
+            .map(|(i, _)| spread[i % 5])
+            .collect();
+        (texts, labels)
+    }
+
     /// The fast scorer (character block from per-word cached scores) gives the model's
     /// probabilities on the explicit row, for known, unknown and repeated words.
     #[test]
     fn fast_scores_match_the_model_on_the_whole_row() {
-        let (texts, labels) = texts_and_labels();
-        for settings in [
-            TrainSettings::default(),
-            TrainSettings {
-                tfidf: TfidfConfig {
-                    nb_scale: true,
-                    char_min: 1,
-                    char_max: 3,
-                    ..TfidfConfig::default()
-                },
-                ..TrainSettings::default()
-            },
-        ] {
+        for ((texts, labels), settings) in
+            [texts_and_labels(), five_labels()]
+                .into_iter()
+                .flat_map(|data| {
+                    [
+                        TrainSettings::default(),
+                        TrainSettings {
+                            tfidf: TfidfConfig {
+                                nb_scale: true,
+                                char_min: 1,
+                                char_max: 3,
+                                ..TfidfConfig::default()
+                            },
+                            ..TrainSettings::default()
+                        },
+                    ]
+                    .map(|s| (data.clone(), s))
+                })
+        {
+            let k = if labels.contains(&"e") { 5 } else { 3 };
             let (m, _) = Classifier::train(&texts, &labels, &settings, "t", "d").unwrap();
             assert!(m.tfidf().config().has_chars());
             // A cache of 3 words starts over (reusing entry ids) within a sentence or two.
             let mut scratch = ScoreScratch::with_cache_limit(3);
             let mut row_scratch = Scratch::default();
             let mut row = Vec::new();
-            let (mut fast, mut slow) = (vec![0.0; 3], vec![0.0; 3]);
+            assert_eq!(m.labels().len(), k);
+            let (mut fast, mut slow) = (vec![0.0; k], vec![0.0; k]);
             for text in [
                 "A wonderful, moving finale!",
                 "Brilliantly written; a tedious, bloated mess.",
