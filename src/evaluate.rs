@@ -96,11 +96,15 @@ pub fn report(labels: &[String], truth: &[usize], pred: &[usize]) -> Report {
 
 /// Predicted label index of every text.
 pub fn predict_all(model: &Classifier, texts: &[String]) -> Vec<usize> {
+    let k = model.labels().len();
+    // One contiguous share per thread, so each thread's scratch space (and its cache of
+    // words seen) is built once.
+    let share = texts.len().div_ceil(rayon::current_num_threads()).max(256);
     texts
-        .par_chunks(256)
+        .par_chunks(share)
         .flat_map_iter(|chunk| {
             let mut scratch = ScoreScratch::default();
-            let mut p = vec![0.0; model.labels().len()];
+            let mut p = vec![0.0; k];
             chunk
                 .iter()
                 .map(|t| {
