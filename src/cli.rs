@@ -206,6 +206,12 @@ impl SettingsArgs {
         if !(s.fit.alpha.is_finite() && s.fit.alpha >= 0.0) {
             bail!("--alpha must be a number >= 0");
         }
+        if !(s.fit.nb_weight.is_finite() && s.fit.nb_weight >= 0.0) {
+            bail!("--nb-weight (naive Bayes weight) must be a number >= 0");
+        }
+        if !(s.fit.nb_smoothing.is_finite() && s.fit.nb_smoothing > 0.0) {
+            bail!("--nb-smoothing must be a number > 0");
+        }
         Ok(s)
     }
 }

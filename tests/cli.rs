@@ -259,6 +259,60 @@ fn inspect_shows_labels_settings_counts_and_terms() {
     assert!(o.stdout.contains("rows per label") && o.stdout.contains("alpha"));
 }
 
+/// The featurizer and naive Bayes flags reach the model file: `inspect` reads them back,
+/// and character n-grams show among the top terms as `[...]`.
+#[test]
+fn feature_flags_reach_the_model() {
+    let d = tmp();
+    let (default, plain) = (d.path().join("default"), d.path().join("plain"));
+    assert_eq!(run(&["train", TINY, "-o", s(&default)]).code, 0);
+    let o = run(&[
+        "train",
+        TINY,
+        "-o",
+        s(&plain),
+        "--no-char-ngrams",
+        "--nb-weight",
+        "0",
+        "--no-punctuation",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let shown = |m: &std::path::Path| {
+        let o = run(&["inspect", s(m), "--top", "40"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        o.stdout
+    };
+    let (a, b) = (shown(&default), shown(&plain));
+    assert!(
+        a.contains("char ngrams 2-5 (") && a.contains("punctuation true"),
+        "{a}"
+    );
+    assert!(a.contains("nb_weight 0.3, nb_smoothing 0.5"), "{a}");
+    assert!(
+        a.contains(" [_"),
+        "character n-grams among the top terms: {a}"
+    );
+    assert!(
+        b.contains("char ngrams none") && b.contains("punctuation false"),
+        "{b}"
+    );
+    assert!(b.contains("nb_weight 0,") && !b.contains(" [_"), "{b}");
+    // Bad values are usage errors, named.
+    let o = run(&["train", TINY, "-o", s(&plain), "--char-min", "6"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("character n-gram range 6-5"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&["train", TINY, "-o", s(&plain), "--nb-weight=-1"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("naive Bayes weight"), "{}", o.stderr);
+    let o = run(&["cv", TINY, "--nb-smoothing", "0"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("--nb-smoothing"), "{}", o.stderr);
+}
+
 #[test]
 fn linfa_solver_refuses_a_problem_over_the_memory_budget() {
     let d = tmp();
