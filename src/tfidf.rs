@@ -755,11 +755,12 @@ impl Tfidf {
         }
         let mut norm = 0.0f32;
         for &f in feats.iter() {
-            let tf = seen[f as usize].1 as f32;
-            let tf = if config.sublinear_tf {
-                1.0 + tf.ln()
+            let count = seen[f as usize].1;
+            // Most terms occur once in a sentence: 1 + ln 1 = 1, no logarithm needed.
+            let tf = if count == 1 || !config.sublinear_tf {
+                count as f32
             } else {
-                tf
+                1.0 + (count as f32).ln()
             };
             let v = tf * self.idf[f as usize];
             norm += v * v;

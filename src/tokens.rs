@@ -84,6 +84,17 @@ const fn ascii_classes() -> [Class; 128] {
 
 static ASCII: [Class; 128] = ascii_classes();
 
+/// Per byte: whether it is an ASCII lower-case letter or digit (the tokenizer's run).
+static RUN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = matches!(ASCII[b], Class::Lower | Class::Digit);
+        b += 1;
+    }
+    t
+};
+
 /// The tokenizer's class of any character.
 fn class_of(c: char) -> Class {
     if c.is_ascii() {
@@ -148,22 +159,16 @@ pub fn for_each_surface(
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b < 0x80 {
-            let class = ASCII[b as usize];
-            if class == Class::Lower || class == Class::Digit {
-                // A run of lower-case letters and digits goes in at once.
-                let start = i;
+        if RUN[b as usize] {
+            // A run of lower-case letters and digits goes in at once.
+            let start = i;
+            i += 1;
+            while i < bytes.len() && RUN[bytes[i] as usize] {
                 i += 1;
-                while i < bytes.len()
-                    && bytes[i] < 0x80
-                    && matches!(ASCII[bytes[i] as usize], Class::Lower | Class::Digit)
-                {
-                    i += 1;
-                }
-                word.push_str(&text[start..i]);
-                prev = ASCII[bytes[i - 1] as usize];
-                continue;
             }
+            word.push_str(&text[start..i]);
+            prev = ASCII[bytes[i - 1] as usize];
+            continue;
         }
         let (c, len) = if b < 0x80 {
             (b as char, 1)
