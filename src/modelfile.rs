@@ -97,16 +97,38 @@ fn intercepts_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Err
     capped(d, MAX_LABELS, "intercepts")
 }
 
-fn terms_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    capped(d, MAX_TERMS, "terms")
-}
+/// A list of `f32` kept as its little-endian bytes: decoding is one pass over a slice of
+/// the payload (postcard checks the declared length against the bytes left first), not
+/// a decoder call per number.
+mod f32_bytes {
+    use serde::{Deserializer, Serializer};
 
-fn idf_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
-    capped(d, MAX_TERMS, "idf values")
-}
+    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        s.serialize_bytes(&bytes)
+    }
 
-fn weights_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
-    capped(d, MAX_WEIGHTS, "weights")
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Vec<f32>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "a list of 4-byte numbers")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Vec<f32>, E> {
+                if !b.len().is_multiple_of(4) {
+                    return Err(E::custom(format!(
+                        "{} bytes of numbers, not a multiple of 4",
+                        b.len()
+                    )));
+                }
+                Ok(b.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect())
+            }
+        }
+        d.deserialize_bytes(Visitor)
+    }
 }
 
 fn counts_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, u64)>, D::Error> {
@@ -137,21 +159,19 @@ pub struct ModelData {
     pub labels: Vec<String>,
     pub tokenizer: TokenizerConfig,
     pub tfidf: TfidfConfig,
-    /// Word terms (features `0..terms`).
-    #[serde(deserialize_with = "terms_capped")]
-    pub terms: Vec<String>,
-    /// Character n-grams (the features after the word terms).
-    #[serde(deserialize_with = "terms_capped")]
-    pub char_terms: Vec<String>,
+    /// Word terms (features `0..terms`), joined by line breaks.
+    pub terms: String,
+    /// Character n-grams (the features after the word terms), joined by line breaks.
+    pub char_terms: String,
     /// Per feature, word terms first.
-    #[serde(deserialize_with = "idf_capped")]
+    #[serde(with = "f32_bytes")]
     pub idf: Vec<f32>,
     /// Feature-major: `weights[f * labels + c]`.
-    #[serde(deserialize_with = "weights_capped")]
+    #[serde(with = "f32_bytes")]
     pub weights: Vec<f32>,
     /// The naive Bayes term: added once per word term present, feature-major (empty
     /// when the model has none).
-    #[serde(deserialize_with = "weights_capped")]
+    #[serde(with = "f32_bytes")]
     pub presence: Vec<f32>,
     #[serde(deserialize_with = "intercepts_capped")]
     pub intercepts: Vec<f32>,
@@ -207,11 +227,9 @@ impl ModelData {
                 data.labels.len()
             );
         }
-        if data.terms.len() + data.char_terms.len() > MAX_TERMS {
-            bail!(
-                "model file has {} terms, over the cap of {MAX_TERMS}",
-                data.terms.len() + data.char_terms.len()
-            );
+        let n_terms = count_terms(&data.terms) + count_terms(&data.char_terms);
+        if n_terms > MAX_TERMS {
+            bail!("model file has {n_terms} terms, over the cap of {MAX_TERMS}");
         }
         data.check_values()
             .map_err(|e| anyhow::anyhow!("model file is inconsistent: {e}"))?;
@@ -231,15 +249,14 @@ impl ModelData {
                 l.chars().take(40).collect::<String>()
             ));
         }
-        if let Some(i) = self.terms.iter().position(|t| t.contains(char::is_control)) {
-            return Err(format!("term {i} holds a control character"));
-        }
-        if let Some(i) = self
-            .char_terms
-            .iter()
-            .position(|t| t.contains(char::is_control))
-        {
-            return Err(format!("character n-gram {i} holds a control character"));
+        for (what, list) in [
+            ("term", &self.terms),
+            ("character n-gram", &self.char_terms),
+        ] {
+            if let Some(at) = first_control(list) {
+                let i = count_terms(&list[..at]) - 1;
+                return Err(format!("{what} {i} holds a control character"));
+            }
         }
         for (what, values) in [
             ("idf value", &self.idf),
@@ -258,6 +275,28 @@ impl ModelData {
             }
         }
         Ok(())
+    }
+}
+
+/// Byte offset of the first control character (Unicode `Cc`: U+0000-U+001F and
+/// U+007F-U+009F) other than a line break, scanning bytes: in UTF-8 the C0 controls and
+/// DEL are single bytes, and U+0080-U+009F are `C2 80`-`C2 9F`.
+fn first_control(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len()).find(|&i| {
+        let c = b[i];
+        (c < 0x20 && c != b'\n')
+            || c == 0x7f
+            || (c == 0xc2 && b.get(i + 1).is_some_and(|&n| (0x80..=0x9f).contains(&n)))
+    })
+}
+
+/// How many terms a line-break-joined list holds.
+fn count_terms(joined: &str) -> usize {
+    if joined.is_empty() {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', joined.as_bytes()).count() + 1
     }
 }
 
@@ -449,6 +488,35 @@ fn civil_date(days: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_found_by_bytes_as_by_chars() {
+        for s in [
+            "plain\nterms",
+            "tab\there",
+            "del\u{7f}",
+            "c1 \u{85} next line",
+            "\u{9f}",
+            "é Ā \u{a0} ★",
+            "",
+        ] {
+            let by_chars = s.find(|c: char| c.is_control() && c != '\n');
+            assert_eq!(first_control(s), by_chars, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_survive_the_byte_encoding() {
+        let v = vec![0.0f32, -1.5, f32::MAX, f32::MIN_POSITIVE, 1e-30];
+        let bytes = postcard::to_allocvec(&Wrap(v.clone())).unwrap();
+        let back: Wrap = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back.0, v);
+        // A length that is not a multiple of 4 is refused.
+        assert!(postcard::from_bytes::<Wrap>(&[3, 1, 2, 3]).is_err());
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Wrap(#[serde(with = "f32_bytes")] Vec<f32>);
 
     #[test]
     fn civil_dates() {

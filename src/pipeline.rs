@@ -6,7 +6,7 @@
 
 use crate::logistic::{add_scaled, softmax_in_place, FitConfig, FitReport, Logistic};
 use crate::modelfile::{self, Metadata, ModelData};
-use crate::tfidf::{nb_scales, Scratch, SparseMatrix, Tfidf, TfidfConfig};
+use crate::tfidf::{nb_scales, Scratch, SparseMatrix, TermList, Tfidf, TfidfConfig};
 use crate::tokens::TokenizerConfig;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -276,8 +276,8 @@ impl Classifier {
             labels: self.labels().to_vec(),
             tokenizer: self.tfidf.tokenizer().config(),
             tfidf: self.tfidf.config(),
-            terms: self.tfidf.terms().to_vec(),
-            char_terms: self.tfidf.char_terms().to_vec(),
+            terms: self.tfidf.terms().joined().to_string(),
+            char_terms: self.tfidf.char_terms().joined().to_string(),
             idf: self.tfidf.idf().to_vec(),
             weights: self.model.weights().to_vec(),
             presence: self.model.presence().to_vec(),
@@ -288,7 +288,9 @@ impl Classifier {
 
     /// Builds a classifier from a model file's contents, checking every shape.
     pub fn from_data(d: ModelData) -> Result<Classifier> {
-        let tfidf = Tfidf::from_parts(d.tokenizer, d.tfidf, d.terms, d.char_terms, d.idf)
+        let terms = TermList::from_joined(d.terms).map_err(anyhow::Error::msg)?;
+        let char_terms = TermList::from_joined(d.char_terms).map_err(anyhow::Error::msg)?;
+        let tfidf = Tfidf::from_parts(d.tokenizer, d.tfidf, terms, char_terms, d.idf)
             .map_err(anyhow::Error::msg)?;
         let model = Logistic::from_parts(d.labels, tfidf.n_features(), d.weights, d.intercepts)
             .and_then(|m| m.with_presence(d.presence))

@@ -236,6 +236,92 @@ impl SparseMatrix {
     }
 }
 
+/// A list of terms kept as one string, each term ended by a line break except the last
+/// (how model files store them: loading is one allocation, not one per term).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TermList {
+    text: String,
+    /// End offset of each term in `text`.
+    ends: Vec<u32>,
+}
+
+impl TermList {
+    /// The terms of `text`, separated by `\n` (`""` is no terms).
+    pub fn from_joined(text: String) -> Result<TermList, String> {
+        if u32::try_from(text.len()).is_err() {
+            return Err("term list over 4 GiB".into());
+        }
+        let mut ends = Vec::new();
+        if !text.is_empty() {
+            ends.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32));
+            ends.push(text.len() as u32);
+        }
+        Ok(TermList { text, ends })
+    }
+
+    /// The list of `terms` (none of which may hold a line break).
+    pub fn from_terms<S: AsRef<str>>(terms: &[S]) -> TermList {
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(terms.len());
+        for (i, t) in terms.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(t.as_ref());
+            ends.push(text.len() as u32);
+        }
+        TermList { text, ends }
+    }
+
+    /// The terms joined by line breaks.
+    pub fn joined(&self) -> &str {
+        &self.text
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Term `i`.
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize + 1
+        };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    pub fn contains(&self, term: &str) -> bool {
+        self.iter().any(|t| t == term)
+    }
+
+    pub fn to_vec(&self) -> Vec<&str> {
+        self.iter().collect()
+    }
+}
+
+/// The key of a word or character n-gram in the vocabulary maps: a 64-bit hash, so the
+/// maps hold no strings. Two vocabulary entries with one hash are refused when a model
+/// is built; an unknown word sharing a known one's hash (odds about 1 in 10^13 per
+/// word for a vocabulary of 200,000) would be read as that word.
+#[inline]
+fn key(s: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(s.as_bytes());
+    h.write_u8(0xff);
+    h.finish()
+}
+
 /// A cached surface form: its stem id and where its character n-grams are.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -311,16 +397,17 @@ impl Scratch {
 pub struct Tfidf {
     config: TfidfConfig,
     tokenizer: Tokenizer,
-    terms: Vec<String>,
-    char_terms: Vec<String>,
+    terms: TermList,
+    char_terms: TermList,
     idf: Vec<f32>,
-    stem_ids: FxHashMap<String, u32>,
+    /// Stem id of each stem in the vocabulary, by [`key`].
+    stem_ids: FxHashMap<u64, u32>,
     /// Feature id of each stem as a unigram (`UNKNOWN` if it is not one).
     unigram: Vec<u32>,
     /// Feature id of each longer n-gram, by packed stem ids.
     ngram_ids: FxHashMap<u64, u32>,
-    /// Feature id of each character n-gram.
-    char_ids: FxHashMap<Box<str>, u32>,
+    /// Feature id of each character n-gram, by [`key`].
+    char_ids: FxHashMap<u64, u32>,
 }
 
 fn pack(ids: &[u32]) -> u64 {
@@ -459,9 +546,15 @@ impl Tfidf {
             .chain(&chars)
             .map(|&(_, d)| smoothed_idf(n_docs, d))
             .collect();
-        let terms = kept.into_iter().map(|(t, _)| t).collect();
-        let char_terms = chars.into_iter().map(|(t, _)| t).collect();
-        Tfidf::from_parts(tokenizer, config, terms, char_terms, idf)
+        let terms: Vec<&str> = kept.iter().map(|(t, _)| t.as_str()).collect();
+        let char_terms: Vec<&str> = chars.iter().map(|(t, _)| t.as_str()).collect();
+        Tfidf::from_parts(
+            tokenizer,
+            config,
+            TermList::from_terms(&terms),
+            TermList::from_terms(&char_terms),
+            idf,
+        )
     }
 
     /// Rebuilds a featurizer from its stored parts (as read from a model file): word
@@ -469,8 +562,8 @@ impl Tfidf {
     pub fn from_parts(
         tokenizer: TokenizerConfig,
         config: TfidfConfig,
-        terms: Vec<String>,
-        char_terms: Vec<String>,
+        terms: TermList,
+        char_terms: TermList,
         idf: Vec<f32>,
     ) -> Result<Tfidf, String> {
         config.validate()?;
@@ -485,8 +578,10 @@ impl Tfidf {
         if let Some(v) = idf.iter().find(|v| !v.is_finite() || **v < 0.0) {
             return Err(format!("idf value {v} is not a finite number >= 0"));
         }
-        let mut stem_ids: FxHashMap<String, u32> = FxHashMap::default();
+        let mut stem_ids: FxHashMap<u64, u32> = FxHashMap::default();
         stem_ids.reserve(terms.len() / 2);
+        // The text of each stem id, to tell a stem seen again from a hash collision.
+        let mut stem_text: Vec<&str> = Vec::with_capacity(terms.len() / 2);
         let mut ngram_ids: FxHashMap<u64, u32> = FxHashMap::default();
         ngram_ids.reserve(terms.len());
         let mut ids: Vec<u32> = Vec::with_capacity(MAX_NGRAM as usize);
@@ -496,11 +591,18 @@ impl Tfidf {
                 if stem.is_empty() {
                     return Err(format!("term {f} ({term:?}) has an empty word"));
                 }
-                let id = match stem_ids.get(stem) {
-                    Some(&id) => id,
+                let id = match stem_ids.get(&key(stem)) {
+                    Some(&id) if stem_text[id as usize] == stem => id,
+                    Some(&id) => {
+                        return Err(format!(
+                            "words {stem:?} and {:?} share a hash",
+                            stem_text[id as usize]
+                        ))
+                    }
                     None => {
-                        let id = stem_ids.len() as u32;
-                        stem_ids.insert(stem.to_string(), id);
+                        let id = stem_text.len() as u32;
+                        stem_ids.insert(key(stem), id);
+                        stem_text.push(stem);
                         id
                     }
                 };
@@ -516,24 +618,24 @@ impl Tfidf {
                     "term {f} ({term:?}) is shorter than the n-gram range allows"
                 ));
             }
-            if stem_ids.len() > MAX_STEMS {
+            if stem_text.len() > MAX_STEMS {
                 return Err(format!("vocabulary uses more than {MAX_STEMS} words"));
             }
             if ngram_ids.insert(pack(&ids), f as u32).is_some() {
                 return Err(format!("term {term:?} appears twice"));
             }
         }
-        let mut unigram = vec![UNKNOWN; stem_ids.len()];
-        for (&key, &f) in &ngram_ids {
-            if key >> STEM_BITS == 0 {
-                unigram[(key - 1) as usize] = f;
+        let mut unigram = vec![UNKNOWN; stem_text.len()];
+        for (&k, &f) in &ngram_ids {
+            if k >> STEM_BITS == 0 {
+                unigram[(k - 1) as usize] = f;
             }
         }
-        ngram_ids.retain(|&key, _| key >> STEM_BITS != 0);
+        ngram_ids.retain(|&k, _| k >> STEM_BITS != 0);
         if !char_terms.is_empty() && !config.has_chars() {
             return Err("character n-grams stored but the settings have none".into());
         }
-        let mut char_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let mut char_ids: FxHashMap<u64, u32> = FxHashMap::default();
         char_ids.reserve(char_terms.len());
         for (i, g) in char_terms.iter().enumerate() {
             let n = g.chars().count();
@@ -543,12 +645,16 @@ impl Tfidf {
                     config.char_min, config.char_max
                 ));
             }
-            if char_ids
-                .insert(g.as_str().into(), (terms.len() + i) as u32)
-                .is_some()
-            {
-                return Err(format!("character n-gram {g:?} appears twice"));
+            let f = terms.len() + i;
+            if let Some(&other) = char_ids.get(&key(g)) {
+                let other = char_terms.get(other as usize - terms.len());
+                return Err(if other == g {
+                    format!("character n-gram {g:?} appears twice")
+                } else {
+                    format!("character n-grams {g:?} and {other:?} share a hash")
+                });
             }
+            char_ids.insert(key(g), f as u32);
         }
         Ok(Tfidf {
             config,
@@ -572,24 +678,25 @@ impl Tfidf {
     }
 
     /// The word terms (features `0..terms().len()`).
-    pub fn terms(&self) -> &[String] {
+    pub fn terms(&self) -> &TermList {
         &self.terms
     }
 
     /// The character n-grams (the features after the word terms).
-    pub fn char_terms(&self) -> &[String] {
+    pub fn char_terms(&self) -> &TermList {
         &self.char_terms
     }
 
     /// How a feature reads: a word term as it is, a character n-gram in brackets with
     /// its padding spaces shown as `_` (`[_go]`).
     pub fn feature_name(&self, f: usize) -> String {
-        match self.terms.get(f) {
-            Some(t) => t.clone(),
-            None => format!(
+        if f < self.terms.len() {
+            self.terms.get(f).to_string()
+        } else {
+            format!(
                 "[{}]",
-                self.char_terms[f - self.terms.len()].replace(' ', "_")
-            ),
+                self.char_terms.get(f - self.terms.len()).replace(' ', "_")
+            )
         }
     }
 
@@ -686,10 +793,10 @@ impl Tfidf {
                 None => {
                     let st = self.tokenizer.stem(s);
                     let st: &str = if st.is_empty() { s } else { &st };
-                    let stem = self.stem_ids.get(st).copied().unwrap_or(UNKNOWN);
+                    let stem = self.stem_ids.get(&key(st)).copied().unwrap_or(UNKNOWN);
                     gram_ids.clear();
                     for_each_char_ngram(s, config.char_min, config.char_max, grams, |g| {
-                        if let Some(&f) = self.char_ids.get(g) {
+                        if let Some(&f) = self.char_ids.get(&key(g)) {
                             gram_ids.push(f);
                         }
                     });
@@ -840,8 +947,8 @@ mod tests {
         let c = with_chars(3, 3);
         let t = Tfidf::fit(&["goodness me", "bad"], TokenizerConfig::default(), c).unwrap();
         let n_words = t.terms().len();
-        assert!(t.char_terms().contains(&"goo".to_string()));
-        assert!(t.char_terms().contains(&" me".to_string()));
+        assert!(t.char_terms().contains("goo"));
+        assert!(t.char_terms().contains(" me"));
         assert_eq!(t.n_features(), n_words + t.char_terms().len());
         assert_eq!(t.idf().len(), t.n_features());
         // "goo" is not a word term, but shares " go" and "goo" with "goodness".
@@ -902,19 +1009,22 @@ mod tests {
             cfg(1, 1.0, None),
         )
         .unwrap();
-        assert_eq!(t.terms(), ["bad", "bad show", "good", "good show", "show"]);
+        assert_eq!(
+            t.terms().to_vec(),
+            ["bad", "bad show", "good", "good show", "show"]
+        );
     }
 
     #[test]
     fn min_df_max_df_and_max_features_prune() {
         let docs = ["good show", "bad show", "good plot"];
         let t = Tfidf::fit(&docs, TokenizerConfig::default(), cfg(2, 1.0, None)).unwrap();
-        assert_eq!(t.terms(), ["good", "show"]);
+        assert_eq!(t.terms().to_vec(), ["good", "show"]);
         let t = Tfidf::fit(&docs, TokenizerConfig::default(), cfg(1, 0.5, None)).unwrap();
-        assert!(!t.terms().contains(&"show".to_string()));
-        assert!(t.terms().contains(&"bad show".to_string()));
+        assert!(!t.terms().contains("show"));
+        assert!(t.terms().contains("bad show"));
         let t = Tfidf::fit(&docs, TokenizerConfig::default(), cfg(1, 1.0, Some(2))).unwrap();
-        assert_eq!(t.terms(), ["good", "show"]);
+        assert_eq!(t.terms().to_vec(), ["good", "show"]);
     }
 
     #[test]
@@ -984,17 +1094,26 @@ mod tests {
     fn from_parts_rejects_inconsistent_vocabularies() {
         let c = TfidfConfig::default();
         let tc = TokenizerConfig::default();
-        let none = Vec::<String>::new;
-        let parts = |terms: &[&str], chars: &[&str], idf: Vec<f32>| {
-            let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-            Tfidf::from_parts(tc, c, v(terms), v(chars), idf)
+        let words_only = TfidfConfig {
+            char_min: 0,
+            char_max: 0,
+            ..c
         };
+        let parts_with = |c: TfidfConfig, terms: &[&str], chars: &[&str], idf: Vec<f32>| {
+            let list = TermList::from_terms;
+            Tfidf::from_parts(tc, c, list(terms), list(chars), idf)
+        };
+        let parts = |terms: &[&str], chars: &[&str], idf| parts_with(c, terms, chars, idf);
         assert!(parts(&["a"], &[" a"], vec![1.0, 1.0]).is_ok());
-        assert!(Tfidf::from_parts(tc, c, vec!["a".into()], none(), vec![]).is_err());
+        assert!(parts(&["a"], &[], vec![]).is_err());
         assert!(parts(&["a", "a"], &[], vec![1.0, 1.0]).is_err());
         assert!(parts(&["a b c"], &[], vec![1.0]).is_err());
         assert!(parts(&["a"], &[], vec![f32::NAN]).is_err());
         assert!(parts(&["a  b"], &[], vec![1.0]).is_err());
+        assert!(
+            parts(&["a", "", "b"], &[], vec![1.0; 3]).is_err(),
+            "empty term"
+        );
         assert!(
             parts(&["a"], &[" a", " a"], vec![1.0; 3]).is_err(),
             "n-gram twice"
@@ -1004,19 +1123,19 @@ mod tests {
             "n-gram too long"
         );
         assert!(parts(&["a"], &[" a"], vec![1.0]).is_err(), "idf count");
-        let words_only = TfidfConfig {
-            char_min: 0,
-            char_max: 0,
-            ..c
-        };
-        assert!(Tfidf::from_parts(
-            tc,
-            words_only,
-            vec!["a".into()],
-            vec![" a".into()],
-            vec![1.0; 2]
-        )
-        .is_err());
+        assert!(parts_with(words_only, &["a"], &[" a"], vec![1.0; 2]).is_err());
+    }
+
+    #[test]
+    fn term_lists_round_trip_through_their_joined_text() {
+        let l = TermList::from_terms(&["a b", "c", "[_x]"]);
+        assert_eq!(l.joined(), "a b\nc\n[_x]");
+        let back = TermList::from_joined(l.joined().to_string()).unwrap();
+        assert_eq!(back, l);
+        assert_eq!((back.len(), back.get(1)), (3, "c"));
+        assert!(back.contains("a b") && !back.contains("a"));
+        let empty = TermList::from_joined(String::new()).unwrap();
+        assert!(empty.is_empty() && empty.to_vec().is_empty());
     }
 
     #[test]
@@ -1026,6 +1145,6 @@ mod tests {
             ..cfg(1, 1.0, None)
         };
         let t = Tfidf::fit(&["not very good"], TokenizerConfig::default(), c).unwrap();
-        assert!(t.terms().contains(&"not veri good".to_string()));
+        assert!(t.terms().contains("not veri good"));
     }
 }

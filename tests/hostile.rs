@@ -199,7 +199,9 @@ fn stranger_model_files_get_a_reason() {
         "label \"\\u{1b}[2J\" is empty or holds a control character",
     );
     let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
-    m.terms[5] = "\x1b]0;pwned\x07".into();
+    let mut terms: Vec<&str> = m.terms.split('\n').collect();
+    terms[5] = "\x1b]0;pwned\x07";
+    m.terms = terms.join("\n");
     let f = model_file(&m);
     one_line_error(
         &classify("term.model", &f),
