@@ -17,12 +17,12 @@
 //! intercepts, then softmax.
 
 use crate::tfidf::SparseMatrix;
-use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::core::{CostFunction, Executor, Gradient, LineSearch};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::collections::VecDeque;
 
 /// Which optimiser fits the weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -760,7 +760,7 @@ impl<O: Objective> Cached<O> {
     }
 }
 
-impl<O: Objective> CostFunction for Cached<O> {
+impl<O: Objective> CostFunction for &Cached<O> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
@@ -768,7 +768,7 @@ impl<O: Objective> CostFunction for Cached<O> {
     }
 }
 
-impl<O: Objective> Gradient for Cached<O> {
+impl<O: Objective> Gradient for &Cached<O> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, p: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
@@ -776,12 +776,210 @@ impl<O: Objective> Gradient for Cached<O> {
     }
 }
 
-/// Minimises `objective` from zero with argmin's L-BFGS.
+/// How many (step, gradient change) pairs L-BFGS keeps.
+const MEMORY: usize = 10;
+
+/// One L-BFGS pair: the step `s`, the change of gradient `y` over it, their dot product
+/// `y.s`, its inverse `rho` and `y.y`.
+struct Pair {
+    s: Vec<f64>,
+    y: Vec<f64>,
+    sy: f64,
+    rho: f64,
+    yy: f64,
+}
+
+/// The best point so far, as argmin's iteration state keeps it.
+enum Best {
+    None,
+    /// The current point.
+    Current,
+    Saved(Vec<f64>),
+}
+
+/// Whether `cost` replaces `best` as argmin's iteration state decides it: lower, or the
+/// same infinity.
+fn better(cost: f64, best: f64) -> bool {
+    cost < best
+        || (cost.is_infinite()
+            && best.is_infinite()
+            && cost.is_sign_positive() == best.is_sign_positive())
+}
+
+/// Minimises `objective` from zero by L-BFGS with argmin's More-Thuente line search.
+///
+/// This is argmin's `LBFGS` (0.11, memory 10, no L1 term, run by its `Executor`) done
+/// in place: the same two-loop recursion with the same floating-point operations in the
+/// same order, the same stopping rules and the same point returned, so the same bits
+/// come out (`same_steps_as_argmin_lbfgs` checks it). Only the bookkeeping differs:
+/// argmin's `Vec` arithmetic allocates a fresh vector for every operation (about 40 an
+/// iteration) and recomputes every pair's `y.s` each iteration; here a pair keeps its
+/// dot products, each step of the two loops does its update and the next step's dot
+/// product in one pass, and the pairs' buffers are reused.
 fn minimize<O: Objective>(
     objective: O,
     n_params: usize,
     config: &FitConfig,
 ) -> Result<(Vec<f64>, FitReport), String> {
+    let problem = Cached::new(objective);
+    let mut x = vec![0.0; n_params];
+    let mut tol = config.gradient_tolerance;
+    if config.relative_tolerance > 0.0 {
+        // Cached: the optimiser starts with the cost and gradient at this same point.
+        let norm = problem.with(&x, |_, g0| g0.iter().map(|g| g * g).sum::<f64>().sqrt());
+        tol = tol.max(config.relative_tolerance * norm);
+    }
+    if tol < 0.0 {
+        return Err("Invalid parameter: \"`L-BFGS`: gradient tolerance must be >= 0.\"".into());
+    }
+    let (mut cost, mut grad) = problem.with(&x, |c, g| (c, g.clone()));
+    let mut grad_norm = grad.iter().map(|g| g.powi(2)).sum::<f64>().sqrt();
+    let mut prev_cost = f64::INFINITY;
+    let (mut best, mut best_cost) = (Best::None, f64::INFINITY);
+    if better(cost, best_cost) {
+        (best, best_cost) = (Best::Current, cost);
+    }
+    let mut pairs: VecDeque<Pair> = VecDeque::with_capacity(MEMORY);
+    let mut iterations = 0;
+    let line_search_failed = loop {
+        // argmin's stopping rules: L-BFGS's (gradient norm under `tol`, cost change under
+        // its default tolerance, machine epsilon), then the executor's iteration limit.
+        if grad_norm < tol
+            || (prev_cost - cost).abs() < f64::EPSILON
+            || iterations >= config.max_iterations
+        {
+            break false;
+        }
+        let mut line_search = MoreThuenteLineSearch::new();
+        line_search.search_direction(two_loop(&pairs, &grad));
+        let result = Executor::new(&problem, line_search)
+            .configure(|s| s.param(x.clone()).gradient(grad.clone()).cost(cost))
+            .ctrlc(false)
+            .run();
+        iterations += 1;
+        // argmin's L-BFGS stops, without an error, when the line search fails.
+        let Ok(mut result) = result else { break true };
+        let next = result
+            .state
+            .take_param()
+            .ok_or("the line search returned no parameters")?;
+        let next_cost = result.state.get_cost();
+        // The new pair goes in the buffers of the oldest once there are `MEMORY`.
+        let mut pair = match pairs.len() {
+            MEMORY => pairs.pop_front().expect("MEMORY > 0"),
+            _ => Pair {
+                s: vec![0.0; n_params],
+                y: vec![0.0; n_params],
+                sy: 0.0,
+                rho: 0.0,
+                yy: 0.0,
+            },
+        };
+        problem.with(&next, |_, next_grad| {
+            let (mut sy, mut yy, mut gg) = (-0.0, -0.0, -0.0);
+            let steps = pair.s.iter_mut().zip(next.iter().zip(&x));
+            let changes = pair.y.iter_mut().zip(grad.iter_mut().zip(next_grad));
+            for ((s, (&xn, &xo)), (y, (g, &gn))) in steps.zip(changes) {
+                *s = xn - xo;
+                *y = gn - *g;
+                *g = gn;
+                sy += *y * *s;
+                yy += *y * *y;
+                gg += gn.powi(2);
+            }
+            (pair.sy, pair.rho, pair.yy) = (sy, 1.0 / sy, yy);
+            grad_norm = gg.sqrt();
+        });
+        pairs.push_back(pair);
+        let previous = std::mem::replace(&mut x, next);
+        (prev_cost, cost) = (cost, next_cost);
+        if better(cost, best_cost) {
+            (best, best_cost) = (Best::Current, cost);
+        } else if matches!(best, Best::Current) {
+            best = Best::Saved(previous);
+        }
+    };
+    let params = match best {
+        Best::Current => x,
+        Best::Saved(p) => p,
+        // argmin's state holds no point once a failed line search has taken it.
+        Best::None if line_search_failed => {
+            return Err("the optimiser returned no parameters".into())
+        }
+        Best::None => x,
+    };
+    Ok((
+        params,
+        FitReport {
+            iterations,
+            final_cost: best_cost,
+        },
+    ))
+}
+
+/// The L-BFGS search direction `-H grad` by the two-loop recursion over `pairs` (oldest
+/// first), with the floating-point operations of argmin's `LBFGS::next_iter` in the same
+/// order. `q` and then `r` live in the returned vector; each pass over it finishes one
+/// step and computes the dot product the next step starts with.
+fn two_loop(pairs: &VecDeque<Pair>, grad: &[f64]) -> Vec<f64> {
+    let mut d = grad.to_vec();
+    let n = pairs.len();
+    let Some(newest) = pairs.back() else {
+        // argmin's (g * 1) * -1, which is exactly -g.
+        for r in &mut d {
+            *r = -*r;
+        }
+        return d;
+    };
+    let gamma = newest.sy / newest.yy;
+    let mut alpha = vec![0.0; n];
+    let mut dot = -0.0;
+    for (&s, &q) in newest.s.iter().zip(&d) {
+        dot += s * q;
+    }
+    // q -= alpha_i y_i with alpha_i = rho_i s_i.q, newest to oldest; then r = gamma q.
+    for i in (0..n).rev() {
+        let a = dot * pairs[i].rho;
+        alpha[i] = a;
+        dot = -0.0;
+        if i > 0 {
+            for ((q, &y), &s) in d.iter_mut().zip(&pairs[i].y).zip(&pairs[i - 1].s) {
+                *q -= y * a;
+                dot += s * *q;
+            }
+        } else {
+            for (q, &y) in d.iter_mut().zip(&pairs[0].y) {
+                *q = (*q - y * a) * gamma;
+                dot += y * *q;
+            }
+        }
+    }
+    // r += (alpha_i - rho_i y_i.r) s_i, oldest to newest; then the direction is -r.
+    for i in 0..n {
+        let c = alpha[i] - dot * pairs[i].rho;
+        dot = -0.0;
+        if i + 1 < n {
+            for ((r, &s), &y) in d.iter_mut().zip(&pairs[i].s).zip(&pairs[i + 1].y) {
+                *r += s * c;
+                dot += y * *r;
+            }
+        } else {
+            for (r, &s) in d.iter_mut().zip(&pairs[i].s) {
+                *r = -(*r + s * c);
+            }
+        }
+    }
+    d
+}
+
+/// [`minimize`] by argmin's own `LBFGS`, for the tests.
+#[cfg(test)]
+fn minimize_with_argmin<O: Objective>(
+    objective: O,
+    n_params: usize,
+    config: &FitConfig,
+) -> Result<(Vec<f64>, FitReport), String> {
+    use argmin::core::State;
     let init = vec![0.0; n_params];
     let problem = Cached::new(objective);
     let mut tol = config.gradient_tolerance;
@@ -790,10 +988,10 @@ fn minimize<O: Objective>(
         let norm = problem.with(&init, |_, g0| g0.iter().map(|g| g * g).sum::<f64>().sqrt());
         tol = tol.max(config.relative_tolerance * norm);
     }
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+    let solver = argmin::solver::quasinewton::LBFGS::new(MoreThuenteLineSearch::new(), MEMORY)
         .with_tolerance_grad(tol)
         .map_err(|e| e.to_string())?;
-    let res = Executor::new(problem, solver)
+    let res = Executor::new(&problem, solver)
         .configure(|s| s.param(init).max_iters(config.max_iterations))
         .run()
         .map_err(|e| format!("the optimiser failed: {e}"))?;
@@ -1058,6 +1256,78 @@ mod tests {
         want_cost += 0.25 * 0.7 * norm;
         assert_eq!(cost.to_bits(), want_cost.to_bits());
         assert_eq!(bits(&grad), bits(&want));
+    }
+
+    /// Minimises the objective `make` builds with [`minimize`] and with argmin's `LBFGS`,
+    /// checks both give the same bits, and returns the iterations.
+    fn assert_same_as_argmin<O: Objective>(
+        make: impl Fn() -> O,
+        n: usize,
+        config: &FitConfig,
+    ) -> u64 {
+        let (ours, our_report) = minimize(make(), n, config).unwrap();
+        let (theirs, their_report) = minimize_with_argmin(make(), n, config).unwrap();
+        assert_eq!(our_report.iterations, their_report.iterations);
+        assert_eq!(
+            our_report.final_cost.to_bits(),
+            their_report.final_cost.to_bits()
+        );
+        let bits = |v: &[f64]| v.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&ours), bits(&theirs));
+        our_report.iterations
+    }
+
+    #[test]
+    fn same_steps_as_argmin_lbfgs() {
+        let (x, y) = many_rows();
+        let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
+        let (toy_x, toy_y) = toy();
+        let d = x.n_cols;
+        let mut longest = 0;
+        for config in [
+            FitConfig::default(),
+            FitConfig {
+                alpha: 0.01,
+                gradient_tolerance: 1e-10,
+                relative_tolerance: 0.0,
+                ..FitConfig::default()
+            },
+            FitConfig {
+                max_iterations: 3,
+                ..FitConfig::default()
+            },
+        ] {
+            let alpha = config.alpha;
+            let multi =
+                || SparseProblem::new(&x, &y, 3, alpha, sample_weights(&y, 3, ClassWeight::None));
+            let binary = || {
+                let w = sample_weights(&y2, 2, ClassWeight::Balanced);
+                BinaryProblem::new(&x, &y2, alpha, w)
+            };
+            let small = || {
+                let w = sample_weights(&toy_y, 3, ClassWeight::None);
+                SparseProblem::new(&toy_x, &toy_y, 3, alpha, w)
+            };
+            for iterations in [
+                assert_same_as_argmin(multi, d * 3 + 3, &config),
+                assert_same_as_argmin(binary, d + 1, &config),
+                assert_same_as_argmin(small, 3 * 3 + 3, &config),
+            ] {
+                longest = longest.max(iterations);
+            }
+        }
+        // Long enough that the oldest pairs are dropped.
+        assert!(longest > 2 * MEMORY as u64, "{longest} iterations at most");
+        let negative = FitConfig {
+            gradient_tolerance: -1.0,
+            relative_tolerance: 0.0,
+            ..FitConfig::default()
+        };
+        let binary = || BinaryProblem::new(&x, &y2, 0.1, vec![1.0; y2.len()]);
+        assert_eq!(
+            minimize(binary(), d + 1, &negative).unwrap_err(),
+            minimize_with_argmin(binary(), d + 1, &negative).unwrap_err()
+        );
     }
 
     /// Fits `x, y` with our sparse L-BFGS and with linfa-logistic's dense fit, tightly,
