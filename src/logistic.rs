@@ -933,43 +933,61 @@ fn two_loop(pairs: &VecDeque<Pair>, grad: &[f64]) -> Vec<f64> {
     };
     let gamma = newest.sy / newest.yy;
     let mut alpha = vec![0.0; n];
-    let mut dot = -0.0;
-    for (&s, &q) in newest.s.iter().zip(&d) {
-        dot += s * q;
-    }
+    let mut dot = update_then_dot(&mut d, &newest.s, &newest.s, |q, _| q);
     // q -= alpha_i y_i with alpha_i = rho_i s_i.q, newest to oldest; then r = gamma q.
     for i in (0..n).rev() {
         let a = dot * pairs[i].rho;
         alpha[i] = a;
-        dot = -0.0;
-        if i > 0 {
-            for ((q, &y), &s) in d.iter_mut().zip(&pairs[i].y).zip(&pairs[i - 1].s) {
-                *q -= y * a;
-                dot += s * *q;
-            }
+        let y = &pairs[i].y;
+        dot = if i > 0 {
+            update_then_dot(&mut d, y, &pairs[i - 1].s, |q, y| q - y * a)
         } else {
-            for (q, &y) in d.iter_mut().zip(&pairs[0].y) {
-                *q = (*q - y * a) * gamma;
-                dot += y * *q;
-            }
-        }
+            update_then_dot(&mut d, y, y, |q, y| (q - y * a) * gamma)
+        };
     }
     // r += (alpha_i - rho_i y_i.r) s_i, oldest to newest; then the direction is -r.
     for i in 0..n {
         let c = alpha[i] - dot * pairs[i].rho;
-        dot = -0.0;
+        let s = &pairs[i].s;
         if i + 1 < n {
-            for ((r, &s), &y) in d.iter_mut().zip(&pairs[i].s).zip(&pairs[i + 1].y) {
-                *r += s * c;
-                dot += y * *r;
-            }
+            dot = update_then_dot(&mut d, s, &pairs[i + 1].y, |r, s| r + s * c);
         } else {
-            for (r, &s) in d.iter_mut().zip(&pairs[i].s) {
+            for (r, &s) in d.iter_mut().zip(s) {
                 *r = -(*r + s * c);
             }
         }
     }
     d
+}
+
+/// Sets each `d[j]` to `update(d[j], u[j])` and returns the dot product of `w` and the
+/// new `d`, summed in order from -0.0 like `Iterator::sum`. Four at a time, so the
+/// updates and products can use vector instructions; the additions stay in order.
+#[inline(always)]
+fn update_then_dot(d: &mut [f64], u: &[f64], w: &[f64], update: impl Fn(f64, f64) -> f64) -> f64 {
+    let mut dot = -0.0;
+    let mut dc = d.chunks_exact_mut(4);
+    let (mut uc, mut wc) = (u.chunks_exact(4), w.chunks_exact(4));
+    for ((d, u), w) in (&mut dc).zip(&mut uc).zip(&mut wc) {
+        let new = [
+            update(d[0], u[0]),
+            update(d[1], u[1]),
+            update(d[2], u[2]),
+            update(d[3], u[3]),
+        ];
+        d.copy_from_slice(&new);
+        let p = [w[0] * new[0], w[1] * new[1], w[2] * new[2], w[3] * new[3]];
+        dot += p[0];
+        dot += p[1];
+        dot += p[2];
+        dot += p[3];
+    }
+    let rest = dc.into_remainder().iter_mut().zip(uc.remainder());
+    for ((d, &u), &w) in rest.zip(wc.remainder()) {
+        *d = update(*d, u);
+        dot += w * *d;
+    }
+    dot
 }
 
 /// [`minimize`] by argmin's own `LBFGS`, for the tests.
