@@ -17,12 +17,12 @@
 //! intercepts, then softmax.
 
 use crate::tfidf::SparseMatrix;
-use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::core::{CostFunction, Executor, Gradient, LineSearch};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::collections::VecDeque;
 
 /// Which optimiser fits the weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -373,79 +373,267 @@ type Evaluated = (Vec<f64>, f64, Vec<f64>);
 
 /// A smooth objective to minimise: its cost and gradient at a point.
 trait Objective {
-    fn eval(&self, p: &[f64]) -> (f64, Vec<f64>);
+    /// The cost at `p`, writing the gradient over all of `grad` (as long as `p`).
+    fn eval_into(&self, p: &[f64], grad: &mut [f64]) -> f64;
+
+    /// The cost and gradient at `p`.
+    #[cfg(test)]
+    fn eval(&self, p: &[f64]) -> (f64, Vec<f64>) {
+        let mut grad = vec![0.0; p.len()];
+        let cost = self.eval_into(p, &mut grad);
+        (cost, grad)
+    }
+}
+
+/// Rows per block of the data loss. The loss and each gradient entry are summed over a
+/// block's rows in row order, then over the blocks in block order, so the result does
+/// not depend on how many threads computed them.
+const ROW_BLOCK: usize = 2048;
+
+/// Features per parallel task of the weights' gradient.
+const FEATURE_CHUNK: usize = 4096;
+
+/// The training rows by feature (compressed sparse columns), each feature's rows in
+/// increasing order and cut where a row block ends: the weights' gradient is computed
+/// feature by feature from these, touching only the entries the rows hold and writing
+/// each gradient entry once.
+struct Columns {
+    rows: Vec<u32>,
+    values: Vec<f32>,
+    /// Where each segment (the entries of one feature in one row block) ends in `rows`;
+    /// each starts where the one before ends.
+    ends: Vec<usize>,
+    /// Feature `f`'s segments are `ends[segments[f]..segments[f + 1]]`.
+    segments: Vec<usize>,
+}
+
+impl Columns {
+    fn new(x: &SparseMatrix) -> Columns {
+        let d = x.n_cols;
+        let mut starts = vec![0usize; d + 1];
+        for i in 0..x.n_rows() {
+            for &f in x.row(i).0 {
+                starts[f as usize + 1] += 1;
+            }
+        }
+        for f in 0..d {
+            starts[f + 1] += starts[f];
+        }
+        let mut next = starts[..d].to_vec();
+        let mut rows = vec![0u32; starts[d]];
+        let mut values = vec![0f32; starts[d]];
+        for i in 0..x.n_rows() {
+            let row = u32::try_from(i).expect("at most 2^32 training rows");
+            let (idx, val) = x.row(i);
+            for (&f, &v) in idx.iter().zip(val) {
+                let at = &mut next[f as usize];
+                rows[*at] = row;
+                values[*at] = v;
+                *at += 1;
+            }
+        }
+        let mut ends = Vec::new();
+        let mut segments = Vec::with_capacity(d + 1);
+        segments.push(0);
+        for f in 0..d {
+            for at in starts[f] + 1..starts[f + 1] {
+                if rows[at] as usize / ROW_BLOCK != rows[at - 1] as usize / ROW_BLOCK {
+                    ends.push(at);
+                }
+            }
+            if starts[f + 1] > starts[f] {
+                ends.push(starts[f + 1]);
+            }
+            segments.push(ends.len());
+        }
+        Columns {
+            rows,
+            values,
+            ends,
+            segments,
+        }
+    }
+
+    /// Feature `f`'s entries split by row block, in order: `(rows, values)` of each
+    /// block that has some.
+    fn segments(&self, f: usize) -> impl Iterator<Item = (&[u32], &[f32])> {
+        let ends = &self.ends[self.segments[f]..self.segments[f + 1]];
+        let mut start = match self.segments[f] {
+            0 => 0,
+            s => self.ends[s - 1],
+        };
+        ends.iter().map(move |&end| {
+            let a = std::mem::replace(&mut start, end);
+            (&self.rows[a..end], &self.values[a..end])
+        })
+    }
+}
+
+/// Writes the weights' gradient into `grad` (`d * k`, feature-major): for feature `f`
+/// and label `c`, `sum_i x_if * diff[i * k + c]` (each row block's sum in row order,
+/// the blocks' sums in block order), plus `scale * w[f * k + c]`.
+fn weight_gradient(
+    cols: &Columns,
+    diff: &[f64],
+    k: usize,
+    w: &[f64],
+    scale: f64,
+    grad: &mut [f64],
+) {
+    grad.par_chunks_mut(FEATURE_CHUNK * k)
+        .enumerate()
+        .for_each(|(chunk, grad)| {
+            let first = chunk * FEATURE_CHUNK;
+            if k == 1 {
+                // One value a row: the same sums without the label loops.
+                for ((f, g), &wf) in (first..).zip(grad.iter_mut()).zip(&w[first..]) {
+                    let mut total = 0.0;
+                    for (rows, values) in cols.segments(f) {
+                        total += gather_dot(0.0, rows, values, diff);
+                    }
+                    *g = total + scale * wf;
+                }
+                return;
+            }
+            let mut sum = vec![0.0; k];
+            for (f, gf) in (first..).zip(grad.chunks_exact_mut(k)) {
+                gf.fill(0.0);
+                for (rows, values) in cols.segments(f) {
+                    sum.fill(0.0);
+                    for (&r, &x) in rows.iter().zip(values) {
+                        let x = f64::from(x);
+                        let r = r as usize * k;
+                        for (s, &dc) in sum.iter_mut().zip(&diff[r..r + k]) {
+                            *s += x * dc;
+                        }
+                    }
+                    for (g, &s) in gf.iter_mut().zip(&sum) {
+                        *g += s;
+                    }
+                }
+                for (g, &wc) in gf.iter_mut().zip(&w[f * k..f * k + k]) {
+                    *g += scale * wc;
+                }
+            }
+        });
+}
+
+/// `init + sum_j values[j] * of[at[j]]`, added in order. Four at a time, so the
+/// conversions and products can use vector instructions; the additions stay in order.
+#[inline(always)]
+fn gather_dot(init: f64, at: &[u32], values: &[f32], of: &[f64]) -> f64 {
+    let mut sum = init;
+    let (mut ac, mut vc) = (at.chunks_exact(4), values.chunks_exact(4));
+    for (a, v) in (&mut ac).zip(&mut vc) {
+        let p = [
+            f64::from(v[0]) * of[a[0] as usize],
+            f64::from(v[1]) * of[a[1] as usize],
+            f64::from(v[2]) * of[a[2] as usize],
+            f64::from(v[3]) * of[a[3] as usize],
+        ];
+        sum += p[0];
+        sum += p[1];
+        sum += p[2];
+        sum += p[3];
+    }
+    for (&a, &v) in ac.remainder().iter().zip(vc.remainder()) {
+        sum += f64::from(v) * of[a as usize];
+    }
+    sum
+}
+
+/// Runs `block` on each row block (its first row and its rows' share of `diff`, `k` a
+/// row) in parallel, and sums the returned losses and intercept gradients (`k`) in
+/// block order.
+fn blocked_rows(
+    diff: &mut [f64],
+    k: usize,
+    block: impl Fn(usize, &mut [f64], &mut [f64]) -> f64 + Sync,
+) -> (f64, Vec<f64>) {
+    let parts: Vec<(f64, Vec<f64>)> = diff
+        .par_chunks_mut(ROW_BLOCK * k)
+        .enumerate()
+        .map(|(b, diff)| {
+            let mut bias = vec![0.0; k];
+            let cost = block(b * ROW_BLOCK, diff, &mut bias);
+            (cost, bias)
+        })
+        .collect();
+    let mut cost = 0.0;
+    let mut bias = vec![0.0; k];
+    for (c, g) in parts {
+        cost += c;
+        for (a, b) in bias.iter_mut().zip(&g) {
+            *a += b;
+        }
+    }
+    (cost, bias)
 }
 
 /// The multinomial objective: parameters are `W` feature-major (`d * k`) then `k`
 /// intercepts.
 struct SparseProblem<'a> {
     x: &'a SparseMatrix,
+    columns: Columns,
     y: &'a [usize],
     k: usize,
     alpha: f64,
     sample_weight: Vec<f64>,
 }
 
-/// Rows per block of the data loss; blocks are summed in a fixed order, so the result
-/// does not depend on how many threads computed them.
-const ROW_BLOCK: usize = 2048;
-
-/// The data loss and its gradient summed over fixed row blocks, in parallel.
-fn blocked_loss(
-    n_rows: usize,
-    n_params: usize,
-    block: impl Fn(std::ops::Range<usize>, &mut [f64]) -> f64 + Sync,
-) -> (f64, Vec<f64>) {
-    let starts: Vec<usize> = (0..n_rows).step_by(ROW_BLOCK).collect();
-    let parts: Vec<(f64, Vec<f64>)> = starts
-        .par_iter()
-        .map(|&a| {
-            let mut g = vec![0.0; n_params];
-            let c = block(a..(a + ROW_BLOCK).min(n_rows), &mut g);
-            (c, g)
-        })
-        .collect();
-    let mut cost = 0.0;
-    let mut grad = vec![0.0; n_params];
-    for (c, g) in parts {
-        cost += c;
-        for (a, b) in grad.iter_mut().zip(&g) {
-            *a += b;
+impl<'a> SparseProblem<'a> {
+    fn new(
+        x: &'a SparseMatrix,
+        y: &'a [usize],
+        k: usize,
+        alpha: f64,
+        sample_weight: Vec<f64>,
+    ) -> Self {
+        SparseProblem {
+            x,
+            columns: Columns::new(x),
+            y,
+            k,
+            alpha,
+            sample_weight,
         }
     }
-    (cost, grad)
 }
 
 impl Objective for SparseProblem<'_> {
-    fn eval(&self, p: &[f64]) -> (f64, Vec<f64>) {
+    fn eval_into(&self, p: &[f64], grad: &mut [f64]) -> f64 {
         let (k, d) = (self.k, self.x.n_cols);
         let (w, b) = p.split_at(d * k);
-        let (mut cost, mut grad) = blocked_loss(self.x.n_rows(), p.len(), |rows, grad| {
-            self.loss_rows(w, b, rows, grad)
+        let mut diff = vec![0.0; self.x.n_rows() * k];
+        let (mut cost, bias) = blocked_rows(&mut diff, k, |first, diff, bias| {
+            self.loss_rows(w, b, first, diff, bias)
         });
+        let (gw, gb) = grad.split_at_mut(d * k);
+        weight_gradient(&self.columns, &diff, k, w, self.alpha, gw);
+        gb.copy_from_slice(&bias);
         let mut norm = 0.0;
-        for (g, &wj) in grad[..d * k].iter_mut().zip(w) {
-            *g += self.alpha * wj;
+        for &wj in w {
             norm += wj * wj;
         }
         cost += 0.5 * self.alpha * norm;
-        (cost, grad)
+        cost
     }
 }
 
 impl SparseProblem<'_> {
-    /// Loss of `rows`, adding their gradient to `grad`.
+    /// Loss of the rows from `first` (as many as `diff` holds), writing each row's
+    /// `s_i * (p_c - [c == y_i])` to `diff` and adding it to `bias`.
     fn loss_rows(
         &self,
         w: &[f64],
         b: &[f64],
-        rows: std::ops::Range<usize>,
-        grad: &mut [f64],
+        first: usize,
+        diff: &mut [f64],
+        bias: &mut [f64],
     ) -> f64 {
-        let (k, d) = (self.k, self.x.n_cols);
-        let mut z = vec![0.0f64; k];
+        let k = self.k;
         let mut cost = 0.0;
-        for i in rows {
+        for (i, z) in (first..).zip(diff.chunks_exact_mut(k)) {
             let (idx, val) = self.x.row(i);
             z.copy_from_slice(b);
             for (&f, &v) in idx.iter().zip(val) {
@@ -470,14 +658,7 @@ impl SparseProblem<'_> {
             for (c, zc) in z.iter_mut().enumerate() {
                 *zc = si * (*zc / sum - if c == yi { 1.0 } else { 0.0 });
             }
-            for (&f, &v) in idx.iter().zip(val) {
-                let gf = &mut grad[f as usize * k..f as usize * k + k];
-                let v = f64::from(v);
-                for (g, &dc) in gf.iter_mut().zip(&z) {
-                    *g += v * dc;
-                }
-            }
-            for (g, &dc) in grad[d * k..].iter_mut().zip(&z) {
+            for (g, &dc) in bias.iter_mut().zip(z.iter()) {
                 *g += dc;
             }
         }
@@ -491,39 +672,55 @@ impl SparseProblem<'_> {
 /// the penalty `alpha/4 * ||v||^2`. Parameters: `v` (`d`) then `c`.
 struct BinaryProblem<'a> {
     x: &'a SparseMatrix,
+    columns: Columns,
     y: &'a [usize],
     alpha: f64,
     sample_weight: Vec<f64>,
 }
 
+impl<'a> BinaryProblem<'a> {
+    fn new(x: &'a SparseMatrix, y: &'a [usize], alpha: f64, sample_weight: Vec<f64>) -> Self {
+        BinaryProblem {
+            x,
+            columns: Columns::new(x),
+            y,
+            alpha,
+            sample_weight,
+        }
+    }
+}
+
 impl Objective for BinaryProblem<'_> {
-    fn eval(&self, p: &[f64]) -> (f64, Vec<f64>) {
+    fn eval_into(&self, p: &[f64], grad: &mut [f64]) -> f64 {
         let d = self.x.n_cols;
         let (v, c) = (&p[..d], p[d]);
-        let (mut cost, mut grad) = blocked_loss(self.x.n_rows(), d + 1, |rows, grad| {
-            self.loss_rows(v, c, rows, grad)
+        let mut diff = vec![0.0; self.x.n_rows()];
+        let (mut cost, bias) = blocked_rows(&mut diff, 1, |first, diff, bias| {
+            let (cost, sum) = self.loss_rows(v, c, first, diff);
+            bias[0] = sum;
+            cost
         });
+        let (gv, gc) = grad.split_at_mut(d);
+        weight_gradient(&self.columns, &diff, 1, v, 0.5 * self.alpha, gv);
+        gc[0] = bias[0];
         let mut norm = 0.0;
-        for (g, &vj) in grad[..d].iter_mut().zip(v) {
-            *g += 0.5 * self.alpha * vj;
+        for &vj in v {
             norm += vj * vj;
         }
         cost += 0.25 * self.alpha * norm;
-        (cost, grad)
+        cost
     }
 }
 
 impl BinaryProblem<'_> {
-    /// Loss of `rows`, adding their gradient to `grad`.
-    fn loss_rows(&self, v: &[f64], c: f64, rows: std::ops::Range<usize>, grad: &mut [f64]) -> f64 {
-        let d = self.x.n_cols;
+    /// Loss of the rows from `first` (as many as `diff` holds), writing each row's
+    /// `s_i * (p_i - y_i)` to `diff`; also returns the sum of those.
+    fn loss_rows(&self, v: &[f64], c: f64, first: usize, diff: &mut [f64]) -> (f64, f64) {
         let mut cost = 0.0;
-        for i in rows {
+        let mut sum = 0.0;
+        for (i, di) in (first..).zip(diff.iter_mut()) {
             let (idx, val) = self.x.row(i);
-            let mut z = c;
-            for (&f, &x) in idx.iter().zip(val) {
-                z += f64::from(x) * v[f as usize];
-            }
+            let z = gather_dot(c, idx, val, v);
             let si = self.sample_weight[i];
             let positive = self.y[i] == 1;
             // -log sigmoid(t z) with t = +-1, computed stably
@@ -540,73 +737,296 @@ impl BinaryProblem<'_> {
                 let e = z.exp();
                 e / (1.0 + e)
             };
-            let diff = si * (p1 - if positive { 1.0 } else { 0.0 });
-            for (&f, &x) in idx.iter().zip(val) {
-                grad[f as usize] += f64::from(x) * diff;
-            }
-            grad[d] += diff;
+            *di = si * (p1 - if positive { 1.0 } else { 0.0 });
+            sum += *di;
         }
-        cost
+        (cost, sum)
     }
 }
 
 /// An objective for argmin, remembering its last point (the line search asks for the
-/// cost and then the gradient of the same point).
+/// cost and then the gradient of the same point, and L-BFGS asks again for the gradient
+/// of the point the line search chose).
 struct Cached<O> {
     objective: O,
     last: RefCell<Option<Evaluated>>,
 }
 
 impl<O: Objective> Cached<O> {
-    fn eval(&self, p: &[f64]) -> (f64, Vec<f64>) {
-        if let Some((q, c, g)) = self.last.borrow().as_ref() {
-            if q.as_slice() == p {
-                return (*c, g.clone());
-            }
+    fn new(objective: O) -> Self {
+        Cached {
+            objective,
+            last: RefCell::new(None),
         }
-        let (c, g) = self.objective.eval(p);
-        *self.last.borrow_mut() = Some((p.to_vec(), c, g.clone()));
-        (c, g)
+    }
+
+    /// `f` of the cost and gradient at `p`, evaluated unless `p` was the last point
+    /// (into the buffers of the last point: no allocation once warm).
+    fn with<T>(&self, p: &[f64], f: impl FnOnce(f64, &Vec<f64>) -> T) -> T {
+        let mut last = self.last.borrow_mut();
+        if !matches!(last.as_ref(), Some((q, _, _)) if q.as_slice() == p) {
+            let (mut q, _, mut g) = last.take().unwrap_or_default();
+            q.clear();
+            q.extend_from_slice(p);
+            g.resize(p.len(), 0.0);
+            let c = self.objective.eval_into(p, &mut g);
+            *last = Some((q, c, g));
+        }
+        let (_, c, g) = last.as_ref().expect("just evaluated");
+        f(*c, g)
     }
 }
 
-impl<O: Objective> CostFunction for Cached<O> {
+impl<O: Objective> CostFunction for &Cached<O> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
-        Ok(self.eval(p).0)
+        Ok(self.with(p, |c, _| c))
     }
 }
 
-impl<O: Objective> Gradient for Cached<O> {
+impl<O: Objective> Gradient for &Cached<O> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, p: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.eval(p).1)
+        Ok(self.with(p, |_, g| g.clone()))
     }
 }
 
-/// Minimises `objective` from zero with argmin's L-BFGS.
+/// How many (step, gradient change) pairs L-BFGS keeps.
+const MEMORY: usize = 10;
+
+/// One L-BFGS pair: the step `s`, the change of gradient `y` over it, their dot product
+/// `y.s`, its inverse `rho` and `y.y`.
+struct Pair {
+    s: Vec<f64>,
+    y: Vec<f64>,
+    sy: f64,
+    rho: f64,
+    yy: f64,
+}
+
+/// The best point so far, as argmin's iteration state keeps it.
+enum Best {
+    None,
+    /// The current point.
+    Current,
+    Saved(Vec<f64>),
+}
+
+/// Whether `cost` replaces `best` as argmin's iteration state decides it: lower, or the
+/// same infinity.
+fn better(cost: f64, best: f64) -> bool {
+    cost < best
+        || (cost.is_infinite()
+            && best.is_infinite()
+            && cost.is_sign_positive() == best.is_sign_positive())
+}
+
+/// Minimises `objective` from zero by L-BFGS with argmin's More-Thuente line search.
+///
+/// This is argmin's `LBFGS` (0.11, memory 10, no L1 term, run by its `Executor`) done
+/// in place: the same two-loop recursion with the same floating-point operations in the
+/// same order, the same stopping rules and the same point returned, so the same bits
+/// come out (`same_steps_as_argmin_lbfgs` checks it). Only the bookkeeping differs:
+/// argmin's `Vec` arithmetic allocates a fresh vector for every operation (about 40 an
+/// iteration) and recomputes every pair's `y.s` each iteration; here a pair keeps its
+/// dot products, each step of the two loops does its update and the next step's dot
+/// product in one pass, and the pairs' buffers are reused.
 fn minimize<O: Objective>(
     objective: O,
     n_params: usize,
     config: &FitConfig,
 ) -> Result<(Vec<f64>, FitReport), String> {
-    let init = vec![0.0; n_params];
+    let problem = Cached::new(objective);
+    let mut x = vec![0.0; n_params];
     let mut tol = config.gradient_tolerance;
     if config.relative_tolerance > 0.0 {
-        let g0 = objective.eval(&init).1;
-        let norm = g0.iter().map(|g| g * g).sum::<f64>().sqrt();
+        // Cached: the optimiser starts with the cost and gradient at this same point.
+        let norm = problem.with(&x, |_, g0| g0.iter().map(|g| g * g).sum::<f64>().sqrt());
         tol = tol.max(config.relative_tolerance * norm);
     }
-    let problem = Cached {
-        objective,
-        last: RefCell::new(None),
+    if tol < 0.0 {
+        return Err("Invalid parameter: \"`L-BFGS`: gradient tolerance must be >= 0.\"".into());
+    }
+    let (mut cost, mut grad) = problem.with(&x, |c, g| (c, g.clone()));
+    let mut grad_norm = grad.iter().map(|g| g.powi(2)).sum::<f64>().sqrt();
+    let mut prev_cost = f64::INFINITY;
+    let (mut best, mut best_cost) = (Best::None, f64::INFINITY);
+    if better(cost, best_cost) {
+        (best, best_cost) = (Best::Current, cost);
+    }
+    let mut pairs: VecDeque<Pair> = VecDeque::with_capacity(MEMORY);
+    let mut iterations = 0;
+    let line_search_failed = loop {
+        // argmin's stopping rules: L-BFGS's (gradient norm under `tol`, cost change under
+        // its default tolerance, machine epsilon), then the executor's iteration limit.
+        if grad_norm < tol
+            || (prev_cost - cost).abs() < f64::EPSILON
+            || iterations >= config.max_iterations
+        {
+            break false;
+        }
+        let mut line_search = MoreThuenteLineSearch::new();
+        line_search.search_direction(two_loop(&pairs, &grad));
+        let result = Executor::new(&problem, line_search)
+            .configure(|s| s.param(x.clone()).gradient(grad.clone()).cost(cost))
+            .ctrlc(false)
+            .run();
+        iterations += 1;
+        // argmin's L-BFGS stops, without an error, when the line search fails.
+        let Ok(mut result) = result else { break true };
+        let next = result
+            .state
+            .take_param()
+            .ok_or("the line search returned no parameters")?;
+        let next_cost = result.state.get_cost();
+        // The new pair goes in the buffers of the oldest once there are `MEMORY`.
+        let mut pair = match pairs.len() {
+            MEMORY => pairs.pop_front().expect("MEMORY > 0"),
+            _ => Pair {
+                s: vec![0.0; n_params],
+                y: vec![0.0; n_params],
+                sy: 0.0,
+                rho: 0.0,
+                yy: 0.0,
+            },
+        };
+        problem.with(&next, |_, next_grad| {
+            let (mut sy, mut yy, mut gg) = (-0.0, -0.0, -0.0);
+            let steps = pair.s.iter_mut().zip(next.iter().zip(&x));
+            let changes = pair.y.iter_mut().zip(grad.iter_mut().zip(next_grad));
+            for ((s, (&xn, &xo)), (y, (g, &gn))) in steps.zip(changes) {
+                *s = xn - xo;
+                *y = gn - *g;
+                *g = gn;
+                sy += *y * *s;
+                yy += *y * *y;
+                gg += gn.powi(2);
+            }
+            (pair.sy, pair.rho, pair.yy) = (sy, 1.0 / sy, yy);
+            grad_norm = gg.sqrt();
+        });
+        pairs.push_back(pair);
+        let previous = std::mem::replace(&mut x, next);
+        (prev_cost, cost) = (cost, next_cost);
+        if better(cost, best_cost) {
+            (best, best_cost) = (Best::Current, cost);
+        } else if matches!(best, Best::Current) {
+            best = Best::Saved(previous);
+        }
     };
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+    let params = match best {
+        Best::Current => x,
+        Best::Saved(p) => p,
+        // argmin's state holds no point once a failed line search has taken it.
+        Best::None if line_search_failed => {
+            return Err("the optimiser returned no parameters".into())
+        }
+        Best::None => x,
+    };
+    Ok((
+        params,
+        FitReport {
+            iterations,
+            final_cost: best_cost,
+        },
+    ))
+}
+
+/// The L-BFGS search direction `-H grad` by the two-loop recursion over `pairs` (oldest
+/// first), with the floating-point operations of argmin's `LBFGS::next_iter` in the same
+/// order. `q` and then `r` live in the returned vector; each pass over it finishes one
+/// step and computes the dot product the next step starts with.
+fn two_loop(pairs: &VecDeque<Pair>, grad: &[f64]) -> Vec<f64> {
+    let mut d = grad.to_vec();
+    let n = pairs.len();
+    let Some(newest) = pairs.back() else {
+        // argmin's (g * 1) * -1, which is exactly -g.
+        for r in &mut d {
+            *r = -*r;
+        }
+        return d;
+    };
+    let gamma = newest.sy / newest.yy;
+    let mut alpha = vec![0.0; n];
+    let mut dot = update_then_dot(&mut d, &newest.s, &newest.s, |q, _| q);
+    // q -= alpha_i y_i with alpha_i = rho_i s_i.q, newest to oldest; then r = gamma q.
+    for i in (0..n).rev() {
+        let a = dot * pairs[i].rho;
+        alpha[i] = a;
+        let y = &pairs[i].y;
+        dot = if i > 0 {
+            update_then_dot(&mut d, y, &pairs[i - 1].s, |q, y| q - y * a)
+        } else {
+            update_then_dot(&mut d, y, y, |q, y| (q - y * a) * gamma)
+        };
+    }
+    // r += (alpha_i - rho_i y_i.r) s_i, oldest to newest; then the direction is -r.
+    for i in 0..n {
+        let c = alpha[i] - dot * pairs[i].rho;
+        let s = &pairs[i].s;
+        if i + 1 < n {
+            dot = update_then_dot(&mut d, s, &pairs[i + 1].y, |r, s| r + s * c);
+        } else {
+            for (r, &s) in d.iter_mut().zip(s) {
+                *r = -(*r + s * c);
+            }
+        }
+    }
+    d
+}
+
+/// Sets each `d[j]` to `update(d[j], u[j])` and returns the dot product of `w` and the
+/// new `d`, summed in order from -0.0 like `Iterator::sum`. Four at a time, so the
+/// updates and products can use vector instructions; the additions stay in order.
+#[inline(always)]
+fn update_then_dot(d: &mut [f64], u: &[f64], w: &[f64], update: impl Fn(f64, f64) -> f64) -> f64 {
+    let mut dot = -0.0;
+    let mut dc = d.chunks_exact_mut(4);
+    let (mut uc, mut wc) = (u.chunks_exact(4), w.chunks_exact(4));
+    for ((d, u), w) in (&mut dc).zip(&mut uc).zip(&mut wc) {
+        let new = [
+            update(d[0], u[0]),
+            update(d[1], u[1]),
+            update(d[2], u[2]),
+            update(d[3], u[3]),
+        ];
+        d.copy_from_slice(&new);
+        let p = [w[0] * new[0], w[1] * new[1], w[2] * new[2], w[3] * new[3]];
+        dot += p[0];
+        dot += p[1];
+        dot += p[2];
+        dot += p[3];
+    }
+    let rest = dc.into_remainder().iter_mut().zip(uc.remainder());
+    for ((d, &u), &w) in rest.zip(wc.remainder()) {
+        *d = update(*d, u);
+        dot += w * *d;
+    }
+    dot
+}
+
+/// [`minimize`] by argmin's own `LBFGS`, for the tests.
+#[cfg(test)]
+fn minimize_with_argmin<O: Objective>(
+    objective: O,
+    n_params: usize,
+    config: &FitConfig,
+) -> Result<(Vec<f64>, FitReport), String> {
+    use argmin::core::State;
+    let init = vec![0.0; n_params];
+    let problem = Cached::new(objective);
+    let mut tol = config.gradient_tolerance;
+    if config.relative_tolerance > 0.0 {
+        // Cached: the optimiser starts with the cost and gradient at this same point.
+        let norm = problem.with(&init, |_, g0| g0.iter().map(|g| g * g).sum::<f64>().sqrt());
+        tol = tol.max(config.relative_tolerance * norm);
+    }
+    let solver = argmin::solver::quasinewton::LBFGS::new(MoreThuenteLineSearch::new(), MEMORY)
         .with_tolerance_grad(tol)
         .map_err(|e| e.to_string())?;
-    let res = Executor::new(problem, solver)
+    let res = Executor::new(&problem, solver)
         .configure(|s| s.param(init).max_iters(config.max_iterations))
         .run()
         .map_err(|e| format!("the optimiser failed: {e}"))?;
@@ -634,12 +1054,7 @@ fn fit_lbfgs(
     let sample_weight = sample_weights(y, k, config.class_weight);
     let d = x.n_cols;
     if k == 2 {
-        let problem = BinaryProblem {
-            x,
-            y,
-            alpha: config.alpha,
-            sample_weight,
-        };
+        let problem = BinaryProblem::new(x, y, config.alpha, sample_weight);
         let (vc, report) = minimize(problem, d + 1, config)?;
         // Back to the multinomial layout: W_1 = v/2, W_0 = -v/2, b_1 = c/2, b_0 = -c/2.
         let mut params = vec![0.0; 2 * d + 2];
@@ -651,13 +1066,7 @@ fn fit_lbfgs(
         params[2 * d + 1] = 0.5 * vc[d];
         return Ok((params, report));
     }
-    let problem = SparseProblem {
-        x,
-        y,
-        k,
-        alpha: config.alpha,
-        sample_weight,
-    };
+    let problem = SparseProblem::new(x, y, k, config.alpha, sample_weight);
     minimize(problem, d * k + k, config)
 }
 
@@ -764,21 +1173,10 @@ mod tests {
     #[test]
     fn sparse_gradient_matches_finite_differences() {
         let (x, y) = toy();
-        let prob = SparseProblem {
-            x: &x,
-            y: &y,
-            k: 3,
-            alpha: 0.7,
-            sample_weight: sample_weights(&y, 3, ClassWeight::Balanced),
-        };
+        let prob = SparseProblem::new(&x, &y, 3, 0.7, sample_weights(&y, 3, ClassWeight::Balanced));
         check_gradient(&prob, 12);
         let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
-        let bin = BinaryProblem {
-            x: &x,
-            y: &y2,
-            alpha: 0.7,
-            sample_weight: sample_weights(&y2, 2, ClassWeight::Balanced),
-        };
+        let bin = BinaryProblem::new(&x, &y2, 0.7, sample_weights(&y2, 2, ClassWeight::Balanced));
         check_gradient(&bin, 4);
     }
 
@@ -794,6 +1192,177 @@ mod tests {
             let num = (prob.eval(&a).0 - prob.eval(&b).0) / (2.0 * h);
             assert!((num - g[j]).abs() < 1e-5, "param {j}: {num} vs {}", g[j]);
         }
+    }
+
+    /// Rows over several row blocks, features shared between blocks, one feature twice in
+    /// some rows, one feature in no row.
+    fn many_rows() -> (SparseMatrix, Vec<usize>) {
+        let (n, d) = (2 * ROW_BLOCK + 300, 40);
+        let mut x = SparseMatrix::new(d + 1);
+        let mut y = Vec::new();
+        for i in 0..n {
+            let mut row: Vec<(u32, f32)> = (0..5)
+                .map(|j| {
+                    (
+                        ((i * 7 + j * 13) % d) as u32,
+                        ((i + j) % 5) as f32 * 0.3 + 0.1,
+                    )
+                })
+                .collect();
+            if i % 11 == 0 {
+                row.push(row[0]);
+            }
+            x.push_row(&row);
+            y.push((i * i) % 3);
+        }
+        (x, y)
+    }
+
+    /// The cost and gradient as summed before the feature-by-feature gradient: each row
+    /// block into a dense gradient of its own, the blocks added in order.
+    fn blockwise_reference(
+        x: &SparseMatrix,
+        k: usize,
+        p: &[f64],
+        loss_rows: impl Fn(usize, &mut [f64], &mut [f64]) -> f64,
+    ) -> (f64, Vec<f64>) {
+        let (d, n) = (x.n_cols, x.n_rows());
+        let mut cost = 0.0;
+        let mut grad = vec![0.0; p.len()];
+        for first in (0..n).step_by(ROW_BLOCK) {
+            let rows = first..(first + ROW_BLOCK).min(n);
+            let mut diff = vec![0.0; rows.len() * k];
+            let mut bias = vec![0.0; k];
+            cost += loss_rows(first, &mut diff, &mut bias);
+            let mut g = vec![0.0; p.len()];
+            for (i, dr) in rows.zip(diff.chunks(k)) {
+                let (idx, val) = x.row(i);
+                for (&f, &v) in idx.iter().zip(val) {
+                    for c in 0..k {
+                        g[f as usize * k + c] += f64::from(v) * dr[c];
+                    }
+                }
+            }
+            g[d * k..].copy_from_slice(&bias);
+            for (a, b) in grad.iter_mut().zip(&g) {
+                *a += b;
+            }
+        }
+        (cost, grad)
+    }
+
+    #[test]
+    fn gradient_sums_rows_in_block_order() {
+        let (x, y) = many_rows();
+        let d = x.n_cols;
+        let bits = |v: &[f64]| v.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
+
+        let prob = SparseProblem::new(&x, &y, 3, 0.7, sample_weights(&y, 3, ClassWeight::None));
+        let p: Vec<f64> = (0..d * 3 + 3).map(|i| (i as f64 * 0.37).sin()).collect();
+        let (cost, grad) = prob.eval(&p);
+        let (w, b) = p.split_at(d * 3);
+        let (mut want_cost, mut want) = blockwise_reference(&x, 3, &p, |first, diff, bias| {
+            prob.loss_rows(w, b, first, diff, bias)
+        });
+        let mut norm = 0.0;
+        for (g, &wj) in want[..d * 3].iter_mut().zip(w) {
+            *g += 0.7 * wj;
+            norm += wj * wj;
+        }
+        want_cost += 0.5 * 0.7 * norm;
+        assert_eq!(cost.to_bits(), want_cost.to_bits());
+        assert_eq!(bits(&grad), bits(&want));
+
+        let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
+        let bin = BinaryProblem::new(&x, &y2, 0.7, sample_weights(&y2, 2, ClassWeight::Balanced));
+        let p: Vec<f64> = (0..d + 1).map(|i| (i as f64 * 0.37).sin()).collect();
+        let (cost, grad) = bin.eval(&p);
+        let (v, c) = (&p[..d], p[d]);
+        let (mut want_cost, mut want) = blockwise_reference(&x, 1, &p, |first, diff, bias| {
+            let (cost, sum) = bin.loss_rows(v, c, first, diff);
+            bias[0] = sum;
+            cost
+        });
+        let mut norm = 0.0;
+        for (g, &vj) in want[..d].iter_mut().zip(v) {
+            *g += 0.5 * 0.7 * vj;
+            norm += vj * vj;
+        }
+        want_cost += 0.25 * 0.7 * norm;
+        assert_eq!(cost.to_bits(), want_cost.to_bits());
+        assert_eq!(bits(&grad), bits(&want));
+    }
+
+    /// Minimises the objective `make` builds with [`minimize`] and with argmin's `LBFGS`,
+    /// checks both give the same bits, and returns the iterations.
+    fn assert_same_as_argmin<O: Objective>(
+        make: impl Fn() -> O,
+        n: usize,
+        config: &FitConfig,
+    ) -> u64 {
+        let (ours, our_report) = minimize(make(), n, config).unwrap();
+        let (theirs, their_report) = minimize_with_argmin(make(), n, config).unwrap();
+        assert_eq!(our_report.iterations, their_report.iterations);
+        assert_eq!(
+            our_report.final_cost.to_bits(),
+            their_report.final_cost.to_bits()
+        );
+        let bits = |v: &[f64]| v.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&ours), bits(&theirs));
+        our_report.iterations
+    }
+
+    #[test]
+    fn same_steps_as_argmin_lbfgs() {
+        let (x, y) = many_rows();
+        let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
+        let (toy_x, toy_y) = toy();
+        let d = x.n_cols;
+        let mut longest = 0;
+        for config in [
+            FitConfig::default(),
+            FitConfig {
+                alpha: 0.01,
+                gradient_tolerance: 1e-10,
+                relative_tolerance: 0.0,
+                ..FitConfig::default()
+            },
+            FitConfig {
+                max_iterations: 3,
+                ..FitConfig::default()
+            },
+        ] {
+            let alpha = config.alpha;
+            let multi =
+                || SparseProblem::new(&x, &y, 3, alpha, sample_weights(&y, 3, ClassWeight::None));
+            let binary = || {
+                let w = sample_weights(&y2, 2, ClassWeight::Balanced);
+                BinaryProblem::new(&x, &y2, alpha, w)
+            };
+            let small = || {
+                let w = sample_weights(&toy_y, 3, ClassWeight::None);
+                SparseProblem::new(&toy_x, &toy_y, 3, alpha, w)
+            };
+            for iterations in [
+                assert_same_as_argmin(multi, d * 3 + 3, &config),
+                assert_same_as_argmin(binary, d + 1, &config),
+                assert_same_as_argmin(small, 3 * 3 + 3, &config),
+            ] {
+                longest = longest.max(iterations);
+            }
+        }
+        // Long enough that the oldest pairs are dropped.
+        assert!(longest > 2 * MEMORY as u64, "{longest} iterations at most");
+        let negative = FitConfig {
+            gradient_tolerance: -1.0,
+            relative_tolerance: 0.0,
+            ..FitConfig::default()
+        };
+        let binary = || BinaryProblem::new(&x, &y2, 0.1, vec![1.0; y2.len()]);
+        assert_eq!(
+            minimize(binary(), d + 1, &negative).unwrap_err(),
+            minimize_with_argmin(binary(), d + 1, &negative).unwrap_err()
+        );
     }
 
     /// Fits `x, y` with our sparse L-BFGS and with linfa-logistic's dense fit, tightly,
