@@ -3,7 +3,8 @@
 //! Training minimises exactly linfa-logistic's objective,
 //! `sum_i w_i * logloss_i + alpha/2 * ||W||^2` (intercepts not penalised, `w_i = 1`
 //! unless class weights say otherwise), with argmin's L-BFGS (the optimiser
-//! linfa-logistic itself uses) over a sparse cost and gradient. `Solver::Linfa` runs
+//! linfa-logistic itself uses; computed in place here, to the same bits, with argmin's
+//! More-Thuente line search) over a sparse cost and gradient. `Solver::Linfa` runs
 //! linfa-logistic's own dense fit instead, for small problems.
 //!
 //! A naive Bayes term can join the fitted model ([`Logistic::add_naive_bayes`]): the
@@ -744,9 +745,9 @@ impl BinaryProblem<'_> {
     }
 }
 
-/// An objective for argmin, remembering its last point (the line search asks for the
-/// cost and then the gradient of the same point, and L-BFGS asks again for the gradient
-/// of the point the line search chose).
+/// An objective remembering its last point: the line search asks for the cost and then
+/// the gradient of the same point, and L-BFGS asks again for the gradient of the point
+/// the line search chose.
 struct Cached<O> {
     objective: O,
     last: RefCell<Option<Evaluated>>,
