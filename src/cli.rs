@@ -489,48 +489,48 @@ fn open_input(path: &Path) -> Result<BufReader<std::fs::File>> {
     Ok(BufReader::with_capacity(1 << 18, f))
 }
 
-/// Classifies one input, streaming: read a batch of lines, split, score, write.
-fn classify_one<W: Write>(
-    reader: Box<dyn BufRead>,
-    name: &str,
+/// Reads one input's lines into batches of sentences.
+struct BatchReader<'a> {
+    lines: LineReader<Box<dyn BufRead + 'a>>,
+    line: crate::input::Line,
+    spans: Vec<Span>,
+    name: &'a str,
     lines_mode: bool,
-    scorer: &Scorer,
-    writer: &mut Writer<W>,
-) -> Result<()> {
-    let mut lines = LineReader::new(reader);
-    let mut line = crate::input::Line::default();
-    let mut batch = Batch::default();
-    let mut spans: Vec<Span> = Vec::new();
-    let mut scores = Vec::new();
-    let mut explains = Vec::new();
-    let mut summary = Summary::new(scorer.k);
-    let mut index = 0u64;
-    let (mut warned_utf8, mut warned_cut, mut warned_long) = (false, false, false);
-    let mut done = false;
-    while !done {
+    warned: (bool, bool, bool),
+    done: bool,
+}
+
+impl BatchReader<'_> {
+    /// Fills `batch` with the next sentences (empty only at the end of the input).
+    fn fill(&mut self, batch: &mut Batch) -> Result<()> {
+        let name = self.name;
         batch.text.clear();
         batch.items.clear();
-        while batch.items.len() < BATCH_SENTENCES && batch.text.len() < BATCH_BYTES {
-            if !lines
-                .read_line(&mut line)
+        while !self.done && batch.items.len() < BATCH_SENTENCES && batch.text.len() < BATCH_BYTES {
+            let line = &mut self.line;
+            if !self
+                .lines
+                .read_line(line)
                 .with_context(|| format!("{name}: cannot read"))?
             {
-                done = true;
+                self.done = true;
                 break;
             }
-            if line.map.is_some() && !warned_utf8 {
-                warned_utf8 = true;
+            let (warned_utf8, warned_cut, warned_long) = &mut self.warned;
+            if line.map.is_some() && !*warned_utf8 {
+                *warned_utf8 = true;
                 eprintln!("stance: warning: {name}: not valid UTF-8; invalid bytes read as U+FFFD");
             }
-            if line.cut && !warned_cut {
-                warned_cut = true;
+            if line.cut && !*warned_cut {
+                *warned_cut = true;
                 eprintln!(
                     "stance: warning: {name}: a line longer than {} bytes was cut into pieces",
                     crate::input::MAX_LINE_BYTES
                 );
             }
+            let spans = &mut self.spans;
             spans.clear();
-            if lines_mode {
+            if self.lines_mode {
                 let t = line.text.trim();
                 if !t.is_empty() {
                     let start = t.as_ptr() as usize - line.text.as_ptr() as usize;
@@ -540,16 +540,16 @@ fn classify_one<W: Write>(
                     });
                 }
             } else {
-                let cuts = sentences::split_counting_cuts(&line.text, &mut spans);
-                if cuts > 0 && !warned_long {
-                    warned_long = true;
+                let cuts = sentences::split_counting_cuts(&line.text, spans);
+                if cuts > 0 && !*warned_long {
+                    *warned_long = true;
                     eprintln!(
                         "stance: warning: {name}: a sentence longer than {} bytes was cut into pieces",
                         sentences::MAX_SENTENCE_BYTES
                     );
                 }
             }
-            for s in &spans {
+            for s in spans.iter() {
                 let a = batch.text.len();
                 batch.text.push_str(&line.text[s.start..s.end]);
                 batch.items.push((
@@ -558,7 +558,46 @@ fn classify_one<W: Write>(
                 ));
             }
         }
-        scorer.score(&batch, &mut scores, &mut explains);
+        Ok(())
+    }
+}
+
+/// Classifies one input, streaming: read a batch of lines, split, score, write. With
+/// worker threads, the next batch is read while the workers score this one.
+fn classify_one<W: Write>(
+    reader: Box<dyn BufRead + '_>,
+    name: &str,
+    lines_mode: bool,
+    scorer: &Scorer,
+    writer: &mut Writer<W>,
+) -> Result<()> {
+    let mut input = BatchReader {
+        lines: LineReader::new(reader),
+        line: crate::input::Line::default(),
+        spans: Vec::new(),
+        name,
+        lines_mode,
+        warned: (false, false, false),
+        done: false,
+    };
+    let (mut batch, mut next) = (Batch::default(), Batch::default());
+    let mut scores = Vec::new();
+    let mut explains = Vec::new();
+    let mut summary = Summary::new(scorer.k);
+    let mut index = 0u64;
+    input.fill(&mut batch)?;
+    while !batch.items.is_empty() {
+        // A read error ends the input, after the sentences read before it are written.
+        let mut read = Ok(());
+        if scorer.scratch.len() > 2 {
+            scorer.pool.in_place_scope(|s| {
+                s.spawn(|_| scorer.score(&batch, &mut scores, &mut explains));
+                read = input.fill(&mut next);
+            });
+        } else {
+            scorer.score(&batch, &mut scores, &mut explains);
+            read = input.fill(&mut next);
+        }
         let k = scorer.k;
         for (j, ((a, b), (start, end))) in batch.items.iter().enumerate() {
             let p = &scores[j * k..j * k + k];
@@ -575,6 +614,8 @@ fn classify_one<W: Write>(
             })?;
             index += 1;
         }
+        read?;
+        std::mem::swap(&mut batch, &mut next);
     }
     writer.end_file(&summary)?;
     Ok(())

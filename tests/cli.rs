@@ -107,8 +107,9 @@ fn lines_mode_scores_each_non_empty_line_whole() {
 
 #[test]
 fn threads_keep_input_order() {
+    // Over two batches of 8,192 sentences: the next batch is read while one is scored.
     let mut input = String::new();
-    for i in 0..3000 {
+    for i in 0..20_000 {
         input.push_str(&format!("Sentence number {i} is about the renewed show.\n"));
     }
     let one = run_in(
@@ -120,10 +121,15 @@ fn threads_keep_input_order() {
         input.as_bytes(),
     );
     assert_eq!(one.stdout, two.stdout);
-    assert_eq!(
-        jsonl(&two.stdout)[2999]["text"],
-        "Sentence number 2999 is about the renewed show."
-    );
+    let records = jsonl(&two.stdout);
+    assert_eq!(records.len(), 20_000);
+    for i in [0, 8191, 8192, 16384, 19_999] {
+        assert_eq!(records[i]["sentence"], i);
+        assert_eq!(
+            records[i]["text"],
+            format!("Sentence number {i} is about the renewed show.")
+        );
+    }
 }
 
 #[test]
