@@ -322,27 +322,17 @@ fn feature_flags_reach_the_model() {
 #[test]
 fn linfa_solver_refuses_a_problem_over_the_memory_budget() {
     let d = tmp();
-    let o = run(&[
-        "train",
-        TINY,
-        "-o",
-        s(&d.path().join("m")),
-        "--solver",
-        "linfa",
-        "--memory-budget-mb",
-        "0",
-    ]);
+    let model = d.path().join("m");
+    let linfa = |extra: &[&str]| {
+        let mut args = vec!["train", TINY, "-o", s(&model), "--solver", "linfa"];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let o = linfa(&["--memory-budget-mb", "0"]);
     assert_eq!(o.code, 1);
     assert!(o.stderr.contains("memory budget"), "{}", o.stderr);
-    assert!(!d.path().join("m").exists());
-    let ok = run(&[
-        "train",
-        TINY,
-        "-o",
-        s(&d.path().join("m")),
-        "--solver",
-        "linfa",
-    ]);
+    assert!(!model.exists());
+    let ok = linfa(&[]);
     assert_eq!(ok.code, 0, "{}", ok.stderr);
 }
 
