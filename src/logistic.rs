@@ -17,7 +17,7 @@
 //! class weights contiguous) plus the presence weights of the row's word terms plus
 //! intercepts, then softmax.
 
-use crate::tfidf::SparseMatrix;
+use crate::tfidf::{LabelCounts, SparseMatrix};
 use argmin::core::{CostFunction, Executor, Gradient, LineSearch};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use rayon::prelude::*;
@@ -182,23 +182,12 @@ impl Logistic {
             return Ok(self);
         }
         let k = self.labels.len();
-        let d = n_terms.min(self.n_features);
-        let mut counts = vec![0f64; d * k];
-        let mut rows = vec![0f64; k];
-        for (i, &c) in y.iter().enumerate() {
-            rows[c] += 1.0;
-            for &f in x.row(i).0 {
-                if (f as usize) < d {
-                    counts[f as usize * k + c] += 1.0;
-                }
-            }
-        }
-        let mut totals = vec![0f64; k];
-        for f in 0..d {
-            for c in 0..k {
-                totals[c] += counts[f * k + c];
-            }
-        }
+        let d = n_terms.min(self.n_features).min(x.n_cols);
+        let LabelCounts {
+            counts,
+            rows,
+            totals,
+        } = x.label_counts(y, k, d);
         let denominators: Vec<f64> = totals
             .iter()
             .map(|t| (t + smoothing * d as f64).ln())

@@ -154,23 +154,12 @@ pub fn for_each_char_ngram(
 /// labels of `|ln(p_c(f) / q_c(f))|`, so terms that separate labels weigh more.
 pub fn nb_scales(x: &SparseMatrix, y: &[usize], k: usize) -> Vec<f32> {
     let d = x.n_cols;
-    let mut df = vec![0f64; d * k];
-    let mut per_label = vec![0f64; k];
-    for (i, &c) in y.iter().enumerate() {
-        per_label[c] += 1.0;
-        for &f in x.row(i).0 {
-            df[f as usize * k + c] += 1.0;
-        }
-    }
-    let n: f64 = per_label.iter().sum();
-    let mut total_c = vec![0f64; k];
-    for f in 0..d {
-        for c in 0..k {
-            total_c[c] += df[f * k + c];
-        }
-    }
+    let LabelCounts {
+        counts: df,
+        totals: total_c,
+        ..
+    } = x.label_counts(y, k, d);
     let total: f64 = total_c.iter().sum();
-    let _ = n;
     (0..d)
         .map(|f| {
             let row = &df[f * k..f * k + k];
@@ -184,6 +173,17 @@ pub fn nb_scales(x: &SparseMatrix, y: &[usize], k: usize) -> Vec<f32> {
             (s / k as f64) as f32
         })
         .collect()
+}
+
+/// How often features occur under each label (see [`SparseMatrix::label_counts`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelCounts {
+    /// `counts[f * k + c]`: rows of label `c` that hold feature `f`.
+    pub counts: Vec<f64>,
+    /// Rows of each label.
+    pub rows: Vec<f64>,
+    /// Per label, the sum of `counts` over features.
+    pub totals: Vec<f64>,
 }
 
 /// Rows of sparse features: compressed sparse rows, l2-normalised.
@@ -221,6 +221,33 @@ impl SparseMatrix {
     pub fn row(&self, r: usize) -> (&[u32], &[f32]) {
         let (a, b) = (self.indptr[r], self.indptr[r + 1]);
         (&self.indices[a..b], &self.values[a..b])
+    }
+
+    /// For the first `d` features, how many rows of each of the `k` labels (row `i` has
+    /// label `y[i]`) hold each feature.
+    pub fn label_counts(&self, y: &[usize], k: usize, d: usize) -> LabelCounts {
+        let d = d.min(self.n_cols);
+        let mut counts = vec![0f64; d * k];
+        let mut rows = vec![0f64; k];
+        for (i, &c) in y.iter().enumerate() {
+            rows[c] += 1.0;
+            for &f in self.row(i).0 {
+                if (f as usize) < d {
+                    counts[f as usize * k + c] += 1.0;
+                }
+            }
+        }
+        let mut totals = vec![0f64; k];
+        for f in 0..d {
+            for c in 0..k {
+                totals[c] += counts[f * k + c];
+            }
+        }
+        LabelCounts {
+            counts,
+            rows,
+            totals,
+        }
     }
 
     /// The rows at `rows`, in that order.
