@@ -6,7 +6,7 @@
 
 use crate::logistic::{add_scaled, softmax_in_place, FitConfig, FitReport, Logistic};
 use crate::modelfile::{self, Metadata, ModelData};
-use crate::tfidf::{nb_scales, Scratch, SparseMatrix, TermList, Tfidf, TfidfConfig};
+use crate::tfidf::{nb_scales, prefetch, Scratch, SparseMatrix, TermList, Tfidf, TfidfConfig};
 use crate::tokens::TokenizerConfig;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
@@ -27,6 +27,8 @@ pub struct TrainSettings {
 pub struct ScoreScratch {
     tfidf: Scratch,
     row: Vec<(u32, f32)>,
+    /// The current sentence's word block scores before normalisation.
+    word_acc: Vec<f32>,
     /// Per cached word (the featurizer's cache entries): what its character n-grams add
     /// to each label's score before the sentence's normalisation, `k` values each.
     word_scores: Vec<f32>,
@@ -52,6 +54,56 @@ pub struct Classifier {
     tfidf: Tfidf,
     model: Logistic,
     meta: Metadata,
+    /// What scoring reads of each word term, built from `tfidf` and `model`.
+    words: WordTable,
+}
+
+/// Everything scoring needs of a word term in one row, so a term costs one lookup:
+/// `idf * weight` for each label, then (with a naive Bayes term) its presence weights,
+/// then `idf²` (the sentence's norm is the square root of the sum of `tf² idf²`).
+#[derive(Debug, Clone)]
+struct WordTable {
+    stride: usize,
+    presence: bool,
+    values: Vec<f32>,
+}
+
+impl WordTable {
+    fn new(tfidf: &Tfidf, model: &Logistic) -> WordTable {
+        let k = model.labels().len();
+        let presence = !model.presence().is_empty();
+        let stride = k * (1 + usize::from(presence)) + 1;
+        let mut values = vec![0f32; tfidf.terms().len() * stride];
+        for (f, row) in values.chunks_exact_mut(stride).enumerate() {
+            let idf = tfidf.idf()[f];
+            for (c, w) in row[..k].iter_mut().enumerate() {
+                *w = idf * model.weight(f, c);
+            }
+            if presence {
+                for (c, w) in row[k..2 * k].iter_mut().enumerate() {
+                    *w = model.presence().get(f * k + c).copied().unwrap_or(0.0);
+                }
+            }
+            row[stride - 1] = idf * idf;
+        }
+        WordTable {
+            stride,
+            presence,
+            values,
+        }
+    }
+}
+
+impl Classifier {
+    fn new(tfidf: Tfidf, model: Logistic, meta: Metadata) -> Classifier {
+        let words = WordTable::new(&tfidf, &model);
+        Classifier {
+            tfidf,
+            model,
+            meta,
+            words,
+        }
+    }
 }
 
 /// Index of the largest value (the first on ties).
@@ -138,7 +190,7 @@ impl Classifier {
             source: source.to_string(),
             iterations: report.iterations,
         };
-        Ok((Classifier { tfidf, model, meta }, report))
+        Ok((Classifier::new(tfidf, model, meta), report))
     }
 
     pub fn labels(&self) -> &[String] {
@@ -176,9 +228,33 @@ impl Classifier {
     /// [`Classifier::score_into`] for `K` labels (0: any number).
     #[inline(always)]
     fn score_with<const K: usize>(&self, text: &str, scratch: &mut ScoreScratch, out: &mut [f32]) {
-        self.tfidf
-            .words_into(text, &mut scratch.tfidf, &mut scratch.row);
-        self.model.scores_with::<K>(&scratch.row, out);
+        let k = out.len();
+        self.tfidf.count_terms(text, &mut scratch.tfidf);
+        out.copy_from_slice(self.model.intercepts());
+        let acc = &mut scratch.word_acc;
+        acc.clear();
+        acc.resize(k, 0.0);
+        let WordTable {
+            stride,
+            presence,
+            ref values,
+        } = self.words;
+        for &(f, _) in scratch.tfidf.terms() {
+            prefetch(&values[f as usize * stride]);
+        }
+        let mut norm2 = 0.0f32;
+        for &(f, count) in scratch.tfidf.terms() {
+            let row = &values[f as usize * stride..(f as usize + 1) * stride];
+            let tf = self.tfidf.tf(count);
+            add_scaled::<K>(acc, row, tf);
+            if presence {
+                add_scaled::<K>(out, &row[k..], 1.0);
+            }
+            norm2 += tf * tf * row[stride - 1];
+        }
+        if norm2 > 0.0 {
+            add_scaled::<K>(out, acc, 1.0 / norm2.sqrt());
+        }
         if self.tfidf.config().has_chars() {
             self.add_char_scores::<K>(scratch, out);
         }
@@ -305,11 +381,7 @@ impl Classifier {
                 model.labels().len()
             );
         }
-        Ok(Classifier {
-            tfidf,
-            model,
-            meta: d.meta,
-        })
+        Ok(Classifier::new(tfidf, model, d.meta))
     }
 
     pub fn to_bytes(&self) -> Result<Vec<u8>> {

@@ -349,10 +349,175 @@ fn key(s: &str) -> u64 {
     h.finish()
 }
 
-/// A cached surface form: its stem id and where its character n-grams are.
+/// A map from 64-bit keys ([`key`] hashes, packed stem ids) to `u32` values: open
+/// addressing with linear probing, never more than half full, so a lookup is one
+/// multiply, one slot read and a compare, and an absent key usually stops at the first
+/// empty slot. Key 0 marks an empty slot; a stored 0 is kept as 1.
+#[derive(Debug, Clone)]
+struct KeyMap {
+    slots: Vec<(u64, u32)>,
+    len: usize,
+    /// `64 - log2(slots.len())`: a key's first slot is the top bits of its product.
+    shift: u32,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        KeyMap::with_capacity(0)
+    }
+}
+
+impl KeyMap {
+    fn with_capacity(n: usize) -> KeyMap {
+        let size = (n * 2).next_power_of_two().max(16);
+        KeyMap {
+            slots: vec![(0, 0); size],
+            len: 0,
+            shift: 64 - size.trailing_zeros(),
+        }
+    }
+
+    #[inline(always)]
+    fn first_slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    #[inline(always)]
+    fn get(&self, key: u64) -> Option<u32> {
+        let key = key.max(1);
+        let mask = self.slots.len() - 1;
+        let mut i = self.first_slot(key);
+        loop {
+            let (k, v) = self.slots[i & mask];
+            if k == key {
+                return Some(v);
+            }
+            if k == 0 {
+                return None;
+            }
+            i += 1;
+        }
+    }
+
+    /// Asks the processor to start loading `key`'s first slot, so a lookup a little
+    /// later does not wait for memory (lookups of a sentence's n-grams are independent,
+    /// and a vocabulary's map is bigger than the cache).
+    #[inline(always)]
+    fn prefetch(&self, key: u64) {
+        let i = self.first_slot(key.max(1)) & (self.slots.len() - 1);
+        prefetch(&self.slots[i]);
+    }
+
+    /// Sets `key`'s value; returns the value it replaced.
+    fn insert(&mut self, key: u64, value: u32) -> Option<u32> {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let mut bigger = KeyMap::with_capacity(self.slots.len());
+            for &(k, v) in self.slots.iter().filter(|s| s.0 != 0) {
+                bigger.insert(k, v);
+            }
+            *self = bigger;
+        }
+        let key = key.max(1);
+        let mask = self.slots.len() - 1;
+        let mut i = self.first_slot(key) & mask;
+        loop {
+            let slot = &mut self.slots[i];
+            if slot.0 == key {
+                return Some(std::mem::replace(&mut slot.1, value));
+            }
+            if slot.0 == 0 {
+                *slot = (key, value);
+                self.len += 1;
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn clear(&mut self) {
+        self.slots.fill((0, 0));
+        self.len = 0;
+    }
+}
+
+/// Asks the processor to start loading the cache line holding `at` (a hint: no
+/// effect on results, nothing on other targets).
+#[inline(always)]
+pub fn prefetch<T>(at: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults or changes memory, and `at` is a
+    // valid reference anyway.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((at as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
+}
+
+/// The distinct word terms of one sentence with their counts, in order of first
+/// appearance. A small open-addressing table over the sentence's features (sized for
+/// the sentence, emptied by bumping a stamp) finds a term seen before, so the lookups
+/// stay in a few cache lines whatever the vocabulary's size.
+#[derive(Debug, Default)]
+struct TermCounts {
+    /// `(stamp, feature, place in terms)`; a slot with an old stamp is empty.
+    slots: Vec<(u32, u32, u32)>,
+    shift: u32,
+    stamp: u32,
+    terms: Vec<(u32, u32)>,
+}
+
+impl TermCounts {
+    /// Starts a sentence of at most `most` terms.
+    fn begin(&mut self, most: usize) {
+        self.terms.clear();
+        let want = (most * 2).next_power_of_two().max(64);
+        // Grown for a long sentence; shrunk again when far too big to stay in cache.
+        if self.slots.len() < want || self.slots.len() > want * 16 {
+            self.slots = vec![(0, 0, 0); want];
+            self.shift = 32 - want.trailing_zeros();
+            self.stamp = 0;
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.slots.fill((0, 0, 0));
+            self.stamp = 1;
+        }
+    }
+
+    /// Counts one occurrence of feature `f`.
+    #[inline(always)]
+    fn add(&mut self, f: u32) {
+        let mask = self.slots.len() - 1;
+        let mut i = (f.wrapping_mul(0x9E37_79B1) >> self.shift) as usize;
+        loop {
+            let slot = &mut self.slots[i & mask];
+            if slot.0 != self.stamp {
+                *slot = (self.stamp, f, self.terms.len() as u32);
+                self.terms.push((f, 1));
+                return;
+            }
+            if slot.1 == f {
+                self.terms[slot.2 as usize].1 += 1;
+                return;
+            }
+            i += 1;
+        }
+    }
+}
+
+/// A cached surface form: its stem id, its unigram feature, and where its character
+/// n-grams are.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     stem: u32,
+    /// Feature id of the stem as a unigram term (`UNKNOWN` if none).
+    unigram: u32,
     start: u32,
     end: u32,
     /// Squared l2 norm of the word's character n-gram vector.
@@ -366,8 +531,8 @@ pub struct Scratch {
     word: String,
     grams: GramScratch,
     gram_ids: Vec<u32>,
-    /// Surface form → index into `entries`.
-    cache: FxHashMap<Box<str>, u32>,
+    /// Surface form (by [`key`]) → index into `entries`.
+    cache: KeyMap,
     entries: Vec<Entry>,
     /// `(feature, count in the word * idf)` of each cached surface form's character
     /// n-grams, each feature once per word.
@@ -376,13 +541,20 @@ pub struct Scratch {
     generation: u64,
     /// Surface forms held before the cache starts over (`None`: [`CACHE_LIMIT`]).
     cache_limit: Option<usize>,
+    /// The current sentence's surface forms, one after another.
+    surfaces: String,
+    /// Each surface form's [`key`] and where it starts in `surfaces`.
+    surface_keys: Vec<(u64, u32)>,
     /// Entries of the current sentence's tokens, in order.
     tokens: Vec<u32>,
+    /// Stem ids of the current sentence's tokens, in order.
     ids: Vec<u32>,
-    /// Distinct word features of the current sentence, in order of first appearance.
-    feats: Vec<u32>,
-    /// Per feature: the stamp of the last sentence it was seen in, and its count there
-    /// (word terms) or its place in the row (character n-grams).
+    /// The current sentence's n-gram keys.
+    keys: Vec<u64>,
+    /// The current sentence's word terms and their counts.
+    counts: TermCounts,
+    /// Per character n-gram feature: the stamp of the last sentence it was seen in and
+    /// its place in that sentence's row.
     seen: Vec<(u32, u32)>,
     stamp: u32,
 }
@@ -399,6 +571,12 @@ impl Scratch {
     /// The cache entry of each token of the last sentence, in order.
     pub fn tokens(&self) -> &[u32] {
         &self.tokens
+    }
+
+    /// The distinct word terms of the last sentence with their counts, in order of
+    /// first appearance.
+    pub fn terms(&self) -> &[(u32, u32)] {
+        &self.counts.terms
     }
 
     /// How many surface forms the cache holds.
@@ -428,13 +606,13 @@ pub struct Tfidf {
     char_terms: TermList,
     idf: Vec<f32>,
     /// Stem id of each stem in the vocabulary, by [`key`].
-    stem_ids: FxHashMap<u64, u32>,
+    stem_ids: KeyMap,
     /// Feature id of each stem as a unigram (`UNKNOWN` if it is not one).
     unigram: Vec<u32>,
     /// Feature id of each longer n-gram, by packed stem ids.
-    ngram_ids: FxHashMap<u64, u32>,
+    ngram_ids: KeyMap,
     /// Feature id of each character n-gram, by [`key`].
-    char_ids: FxHashMap<u64, u32>,
+    char_ids: KeyMap,
 }
 
 fn pack(ids: &[u32]) -> u64 {
@@ -605,12 +783,12 @@ impl Tfidf {
         if let Some(v) = idf.iter().find(|v| !v.is_finite() || **v < 0.0) {
             return Err(format!("idf value {v} is not a finite number >= 0"));
         }
-        let mut stem_ids: FxHashMap<u64, u32> = FxHashMap::default();
-        stem_ids.reserve(terms.len() / 2);
+        let mut stem_ids = KeyMap::with_capacity(terms.len() / 2);
         // The text of each stem id, to tell a stem seen again from a hash collision.
         let mut stem_text: Vec<&str> = Vec::with_capacity(terms.len() / 2);
-        let mut ngram_ids: FxHashMap<u64, u32> = FxHashMap::default();
-        ngram_ids.reserve(terms.len());
+        let mut ngram_ids = KeyMap::with_capacity(terms.len());
+        // Feature id of each unigram, by stem id.
+        let mut unigram: Vec<u32> = Vec::with_capacity(terms.len() / 2);
         let mut ids: Vec<u32> = Vec::with_capacity(MAX_NGRAM as usize);
         for (f, term) in terms.iter().enumerate() {
             ids.clear();
@@ -618,9 +796,9 @@ impl Tfidf {
                 if stem.is_empty() {
                     return Err(format!("term {f} ({term:?}) has an empty word"));
                 }
-                let id = match stem_ids.get(&key(stem)) {
-                    Some(&id) if stem_text[id as usize] == stem => id,
-                    Some(&id) => {
+                let id = match stem_ids.get(key(stem)) {
+                    Some(id) if stem_text[id as usize] == stem => id,
+                    Some(id) => {
                         return Err(format!(
                             "words {stem:?} and {:?} share a hash",
                             stem_text[id as usize]
@@ -648,22 +826,21 @@ impl Tfidf {
             if stem_text.len() > MAX_STEMS {
                 return Err(format!("vocabulary uses more than {MAX_STEMS} words"));
             }
-            if ngram_ids.insert(pack(&ids), f as u32).is_some() {
+            let twice = if let [id] = ids[..] {
+                unigram.resize(stem_text.len(), UNKNOWN);
+                std::mem::replace(&mut unigram[id as usize], f as u32) != UNKNOWN
+            } else {
+                ngram_ids.insert(pack(&ids), f as u32).is_some()
+            };
+            if twice {
                 return Err(format!("term {term:?} appears twice"));
             }
         }
-        let mut unigram = vec![UNKNOWN; stem_text.len()];
-        for (&k, &f) in &ngram_ids {
-            if k >> STEM_BITS == 0 {
-                unigram[(k - 1) as usize] = f;
-            }
-        }
-        ngram_ids.retain(|&k, _| k >> STEM_BITS != 0);
+        unigram.resize(stem_text.len(), UNKNOWN);
         if !char_terms.is_empty() && !config.has_chars() {
             return Err("character n-grams stored but the settings have none".into());
         }
-        let mut char_ids: FxHashMap<u64, u32> = FxHashMap::default();
-        char_ids.reserve(char_terms.len());
+        let mut char_ids = KeyMap::with_capacity(char_terms.len());
         for (i, g) in char_terms.iter().enumerate() {
             let n = g.chars().count();
             if n < config.char_min as usize || n > config.char_max as usize {
@@ -673,7 +850,7 @@ impl Tfidf {
                 ));
             }
             let f = terms.len() + i;
-            if let Some(&other) = char_ids.get(&key(g)) {
+            if let Some(other) = char_ids.get(key(g)) {
                 let other = char_terms.get(other as usize - terms.len());
                 return Err(if other == g {
                     format!("character n-gram {g:?} appears twice")
@@ -763,6 +940,14 @@ impl Tfidf {
             stamp,
             ..
         } = scratch;
+        if seen.len() < self.n_features() {
+            seen.resize(self.n_features(), (0, 0));
+        }
+        *stamp = stamp.wrapping_add(1);
+        if *stamp == 0 {
+            seen.fill((0, 0));
+            *stamp = 1;
+        }
         let first = out.len();
         let mut norm2 = 0.0f32;
         for &e in tokens.iter() {
@@ -789,7 +974,37 @@ impl Tfidf {
     /// Tokenizes `text` (filling `scratch.tokens()`) and writes the l2-normalised word
     /// term values of its row into `out`: the first block of [`Tfidf::transform_into`].
     pub fn words_into(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<(u32, f32)>) {
+        self.count_terms(text, scratch);
         out.clear();
+        let mut norm = 0.0f32;
+        for &(f, count) in scratch.terms() {
+            let v = self.tf(count) * self.idf[f as usize];
+            norm += v * v;
+            out.push((f, v));
+        }
+        if norm > 0.0 {
+            let inv = 1.0 / norm.sqrt();
+            for p in out.iter_mut() {
+                p.1 *= inv;
+            }
+        }
+    }
+
+    /// The tf of a term that occurs `count` times in a sentence.
+    #[inline(always)]
+    pub fn tf(&self, count: u32) -> f32 {
+        // Most terms occur once in a sentence: 1 + ln 1 = 1, no logarithm needed.
+        if count == 1 || !self.config.sublinear_tf {
+            count as f32
+        } else {
+            1.0 + (count as f32).ln()
+        }
+    }
+
+    /// Tokenizes `text`: fills `scratch.tokens()` (each token's cache entry) and
+    /// `scratch.terms()` (its word terms with their counts).
+    #[inline]
+    pub fn count_terms(&self, text: &str, scratch: &mut Scratch) {
         let Scratch {
             word,
             grams,
@@ -799,11 +1014,13 @@ impl Tfidf {
             arena,
             generation,
             cache_limit,
+            surfaces,
+            surface_keys,
             tokens,
             ids,
-            feats,
-            seen,
-            stamp,
+            keys,
+            counts,
+            ..
         } = scratch;
         tokens.clear();
         ids.clear();
@@ -814,66 +1031,56 @@ impl Tfidf {
             *generation += 1;
         }
         let config = &self.config;
+        // Each surface form's slot in the cache is prefetched as the tokenizer finds it
+        // and looked up once the sentence is tokenized, so the loads overlap.
+        surfaces.clear();
+        surface_keys.clear();
         self.tokenizer.for_each_surface(text, word, |s| {
-            let e = match cache.get(s) {
-                Some(&e) => e,
+            let k = key(s);
+            cache.prefetch(k);
+            surface_keys.push((k, surfaces.len() as u32));
+            surfaces.push_str(s);
+        });
+        for (i, &(k, start)) in surface_keys.iter().enumerate() {
+            let e = match cache.get(k) {
+                Some(e) => e,
                 None => {
-                    let st = self.tokenizer.stem(s);
-                    let st: &str = if st.is_empty() { s } else { &st };
-                    let stem = self.stem_ids.get(&key(st)).copied().unwrap_or(UNKNOWN);
-                    gram_ids.clear();
-                    for_each_char_ngram(s, config.char_min, config.char_max, grams, |g| {
-                        if let Some(&f) = self.char_ids.get(&key(g)) {
-                            gram_ids.push(f);
-                        }
-                    });
-                    gram_ids.sort_unstable();
-                    let start = arena.len() as u32;
-                    let mut norm2 = 0.0f32;
-                    for run in gram_ids.chunk_by(|a, b| a == b) {
-                        let u = run.len() as f32 * self.idf[run[0] as usize];
-                        norm2 += u * u;
-                        arena.push((run[0], u));
-                    }
-                    let e = entries.len() as u32;
-                    entries.push(Entry {
-                        stem,
-                        start,
-                        end: arena.len() as u32,
-                        norm2,
-                    });
-                    cache.insert(s.into(), e);
+                    let end = surface_keys
+                        .get(i + 1)
+                        .map_or(surfaces.len(), |n| n.1 as usize);
+                    let s = &surfaces[start as usize..end];
+                    let e = self.new_entry(s, grams, gram_ids, arena, entries);
+                    cache.insert(k, e);
                     e
                 }
             };
             tokens.push(e);
-            ids.push(entries[e as usize].stem);
-        });
-        feats.clear();
-        let n = self.n_features();
-        if seen.len() < n {
-            seen.resize(n, (0, 0));
         }
-        *stamp = stamp.wrapping_add(1);
-        if *stamp == 0 {
-            seen.iter_mut().for_each(|s| *s = (0, 0));
-            *stamp = 1;
-        }
-        let stamp = *stamp;
-        let mut add = |f: u32| {
-            let s = &mut seen[f as usize];
-            if s.0 == stamp {
-                s.1 += 1;
-            } else {
-                *s = (stamp, 1);
-                feats.push(f);
+        let orders = (config.ngram_max - config.ngram_min + 1) as usize;
+        counts.begin(tokens.len() * orders);
+        // Unigrams first, then each longer order, as in the vocabulary.
+        for &e in tokens.iter() {
+            let en = &entries[e as usize];
+            if config.ngram_min == 1 && en.unigram != UNKNOWN {
+                counts.add(en.unigram);
             }
-        };
-        for n in config.ngram_min..=config.ngram_max {
-            if n == 1 {
-                for &id in ids.iter() {
-                    if id != UNKNOWN && self.unigram[id as usize] != UNKNOWN {
-                        add(self.unigram[id as usize]);
+            ids.push(en.stem);
+        }
+        for n in config.ngram_min.max(2)..=config.ngram_max {
+            if n == 2 {
+                // Bigrams, the common case: the key from the pair of stem ids. All the
+                // sentence's keys are prefetched first, so their loads overlap.
+                keys.clear();
+                for w in ids.windows(2) {
+                    if w[0] != UNKNOWN && w[1] != UNKNOWN {
+                        let key = (u64::from(w[0]) + 1) << STEM_BITS | (u64::from(w[1]) + 1);
+                        self.ngram_ids.prefetch(key);
+                        keys.push(key);
+                    }
+                }
+                for &key in keys.iter() {
+                    if let Some(f) = self.ngram_ids.get(key) {
+                        counts.add(f);
                     }
                 }
                 continue;
@@ -882,30 +1089,53 @@ impl Tfidf {
                 if w.contains(&UNKNOWN) {
                     continue;
                 }
-                if let Some(&f) = self.ngram_ids.get(&pack(w)) {
-                    add(f);
+                if let Some(f) = self.ngram_ids.get(pack(w)) {
+                    counts.add(f);
                 }
             }
         }
-        let mut norm = 0.0f32;
-        for &f in feats.iter() {
-            let count = seen[f as usize].1;
-            // Most terms occur once in a sentence: 1 + ln 1 = 1, no logarithm needed.
-            let tf = if count == 1 || !config.sublinear_tf {
-                count as f32
-            } else {
-                1.0 + (count as f32).ln()
-            };
-            let v = tf * self.idf[f as usize];
-            norm += v * v;
-            out.push((f, v));
-        }
-        if norm > 0.0 {
-            let inv = 1.0 / norm.sqrt();
-            for p in out.iter_mut() {
-                p.1 *= inv;
+    }
+
+    /// Adds the cache entry of surface form `s`: its stem id and unigram feature, and
+    /// its character n-grams in `arena`.
+    #[inline(never)]
+    fn new_entry(
+        &self,
+        s: &str,
+        grams: &mut GramScratch,
+        gram_ids: &mut Vec<u32>,
+        arena: &mut Vec<(u32, f32)>,
+        entries: &mut Vec<Entry>,
+    ) -> u32 {
+        let st = self.tokenizer.stem(s);
+        let st: &str = if st.is_empty() { s } else { &st };
+        let stem = self.stem_ids.get(key(st)).unwrap_or(UNKNOWN);
+        gram_ids.clear();
+        let config = &self.config;
+        for_each_char_ngram(s, config.char_min, config.char_max, grams, |g| {
+            if let Some(f) = self.char_ids.get(key(g)) {
+                gram_ids.push(f);
             }
+        });
+        gram_ids.sort_unstable();
+        let start = arena.len() as u32;
+        let mut norm2 = 0.0f32;
+        for run in gram_ids.chunk_by(|a, b| a == b) {
+            let u = run.len() as f32 * self.idf[run[0] as usize];
+            norm2 += u * u;
+            arena.push((run[0], u));
         }
+        entries.push(Entry {
+            stem,
+            unigram: match stem {
+                UNKNOWN => UNKNOWN,
+                id => self.unigram[id as usize],
+            },
+            start,
+            end: arena.len() as u32,
+            norm2,
+        });
+        entries.len() as u32 - 1
     }
 
     /// The TF-IDF rows of many texts.
@@ -924,6 +1154,66 @@ impl Tfidf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// The map holds what was put in through its growth, replaces on a second insert,
+    /// misses what it does not hold, and treats key 0 as key 1 (0 marks empty slots).
+    #[test]
+    fn key_map_holds_what_was_inserted() {
+        let mut map = KeyMap::default();
+        let mut reference = HashMap::new();
+        // Keys with equal low or high bits, and spread ones, to crowd some slots.
+        let keys = (1..3000u64)
+            .flat_map(|i| [i, i << 40, i.wrapping_mul(0x9E37_79B9_7F4A_7C15)])
+            .collect::<Vec<_>>();
+        for (v, &k) in keys.iter().enumerate() {
+            assert_eq!(map.insert(k, v as u32), reference.insert(k, v as u32));
+        }
+        assert_eq!(map.insert(keys[5], 7), Some(5));
+        reference.insert(keys[5], 7);
+        assert_eq!(map.len(), reference.len());
+        assert!(map.slots.len() >= 2 * map.len());
+        for (&k, &v) in &reference {
+            assert_eq!(map.get(k), Some(v));
+        }
+        for k in [3001u64, 3001 << 40, u64::MAX] {
+            assert_eq!(map.get(k), None);
+        }
+        map.clear();
+        assert_eq!((map.len(), map.get(keys[0])), (0, None));
+        assert_eq!(map.insert(0, 9), None);
+        assert_eq!(map.get(1), Some(9));
+    }
+
+    /// Term counts agree with plain counting, in order of first appearance, across
+    /// sentences (stale slots are empty) and a sentence long enough to grow the table.
+    #[test]
+    fn term_counts_count_each_feature_in_order_of_first_appearance() {
+        let mut counts = TermCounts::default();
+        let sentences: Vec<Vec<u32>> = vec![
+            vec![5, 9, 5, 5, 70, 9],
+            vec![9, 1 << 20, 64, 128, 9],
+            (0..5000u32).map(|i| (i * 7919) % 1500).collect(),
+            vec![3, 3],
+            vec![],
+        ];
+        for features in &sentences {
+            counts.begin(features.len());
+            for &f in features {
+                counts.add(f);
+            }
+            let mut want: Vec<(u32, u32)> = Vec::new();
+            for &f in features {
+                match want.iter_mut().find(|t| t.0 == f) {
+                    Some(t) => t.1 += 1,
+                    None => want.push((f, 1)),
+                }
+            }
+            assert_eq!(counts.terms, want);
+        }
+        // The table grown for the long sentence was shrunk again for the short ones.
+        assert!(counts.slots.len() <= 64 * 16);
+    }
 
     /// Word n-grams only.
     fn cfg(min_df: u32, max_df: f64, max_features: Option<u32>) -> TfidfConfig {

@@ -96,10 +96,18 @@ static RUN: [bool; 256] = {
 };
 
 /// The tokenizer's class of any character.
+#[inline(always)]
 fn class_of(c: char) -> Class {
     if c.is_ascii() {
         ASCII[c as usize]
-    } else if fold_apostrophe(c).is_some() {
+    } else {
+        class_of_other(c)
+    }
+}
+
+/// [`class_of`] a character outside ASCII.
+fn class_of_other(c: char) -> Class {
+    if fold_apostrophe(c).is_some() {
         Class::Apostrophe
     } else if c.is_alphanumeric() {
         if c.is_uppercase() {
@@ -166,8 +174,20 @@ pub fn for_each_surface(
             while i < bytes.len() && RUN[bytes[i] as usize] {
                 i += 1;
             }
-            word.push_str(&text[start..i]);
             prev = ASCII[bytes[i - 1] as usize];
+            if word.is_empty() && ends_word(bytes.get(i).copied(), prev) {
+                // The commonest word: all of it is this run, so it needs no copy.
+                emit(&text[start..i]);
+            } else {
+                word.push_str(&text[start..i]);
+            }
+            continue;
+        }
+        if b == b' ' {
+            finish_word(word, apostrophe, &mut emit);
+            apostrophe = false;
+            prev = Class::Separator;
+            i += 1;
             continue;
         }
         let (c, len) = if b < 0x80 {
@@ -244,12 +264,31 @@ pub fn for_each_surface(
     finish_word(word, apostrophe, &mut emit);
 }
 
-/// Emits the word in `word` (splitting contractions) and clears it.
-#[inline]
-fn finish_word(word: &mut String, apostrophe: bool, emit: &mut impl FnMut(&str)) {
-    if word.is_empty() {
-        return;
+/// Whether a run of lower-case letters and digits ending in a character of class
+/// `last` is a whole word when `next` (`None`: the end of the text) follows: an ASCII
+/// space, punctuation mark, or an upper-case letter after a lower-case one.
+#[inline(always)]
+fn ends_word(next: Option<u8>, last: Class) -> bool {
+    match next {
+        None => true,
+        Some(b) if b < 0x80 => match ASCII[b as usize] {
+            Class::Separator | Class::Punct | Class::Mark => true,
+            Class::Upper => last == Class::Lower,
+            _ => false,
+        },
+        Some(_) => false,
     }
+}
+
+/// Emits the word in `word` (splitting contractions) and clears it.
+#[inline(always)]
+fn finish_word(word: &mut String, apostrophe: bool, emit: &mut impl FnMut(&str)) {
+    if !word.is_empty() {
+        emit_word(word, apostrophe, emit);
+    }
+}
+
+fn emit_word(word: &mut String, apostrophe: bool, emit: &mut impl FnMut(&str)) {
     let w = word.as_str();
     if !apostrophe {
         emit(w);
@@ -411,6 +450,32 @@ mod tests {
             ["about", "jessica", "jones", "season", "2"]
         );
         assert_eq!(surface("TV NASA"), ["tv", "nasa"]);
+    }
+
+    /// A run of lower-case letters and digits is emitted straight from the text only
+    /// when it is the whole word; whatever follows it, the tokens are the same as
+    /// when it is copied and joined with what follows.
+    #[test]
+    fn runs_are_whole_words_only_where_the_word_ends() {
+        let cases: [(&str, &[&str]); 11] = [
+            ("word", &["word"]),
+            ("two words", &["two", "words"]),
+            ("tab\tand\nline", &["tab", "and", "line"]),
+            ("3D glasses", &["3d", "glasses"]),
+            ("aboutJessica", &["about", "jessica"]),
+            ("caf\u{e9} na\u{ef}ve", &["caf\u{e9}", "na\u{ef}ve"]),
+            ("don't", &["do", "not"]),
+            ("it's", &["it", "'s"]),
+            ("well-made, 3.5", &["well", "made", ",", "3", "5"]),
+            ("wait...", &["wait", "..."]),
+            ("x\u{200B}y", &["x", "y"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(surface(text), want, "{text:?}");
+        }
+        // Joined to a preceding non-run character, the run is copied into the word.
+        assert_eq!(surface("Season"), ["season"]);
+        assert_eq!(surface("\u{c9}t\u{e9}"), ["\u{e9}t\u{e9}"]);
     }
 
     #[test]
