@@ -326,9 +326,18 @@ pub fn add_scaled<const K: usize>(out: &mut [f32], w: &[f32], scale: f32) {
     }
 }
 
-/// Numerically stable softmax.
+/// Numerically stable softmax. Two labels take one exponential (the logistic
+/// function of the difference) instead of two.
 #[inline]
 pub fn softmax_in_place(z: &mut [f32]) {
+    if let [a, b] = z {
+        let d = *b - *a;
+        let e = (-d.abs()).exp();
+        let big = 1.0 / (1.0 + e);
+        let small = e * big;
+        (*a, *b) = if d >= 0.0 { (small, big) } else { (big, small) };
+        return;
+    }
     let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;
     for v in z.iter_mut() {
@@ -1145,6 +1154,32 @@ mod tests {
 
     fn labels() -> Vec<String> {
         vec!["a".into(), "b".into(), "c".into()]
+    }
+
+    /// Softmax agrees with the definition (in f64) for two labels, where it takes the
+    /// logistic shortcut, and for three, far from zero and with ties included.
+    #[test]
+    fn softmax_matches_its_definition() {
+        let values = [
+            -120.0f32, -20.0, -1.5, -0.25, 0.0, 0.0, 0.3, 2.0, 35.0, 90.0,
+        ];
+        for &a in &values {
+            for &b in &values {
+                for z in [vec![a, b], vec![a, b, 0.5 * (a + b)]] {
+                    let max = z
+                        .iter()
+                        .copied()
+                        .fold(f64::NEG_INFINITY, |m, v| m.max(v.into()));
+                    let sum: f64 = z.iter().map(|&v| (f64::from(v) - max).exp()).sum();
+                    let mut p = z.clone();
+                    softmax_in_place(&mut p);
+                    for (&pi, &zi) in p.iter().zip(&z) {
+                        let want = (f64::from(zi) - max).exp() / sum;
+                        assert!((f64::from(pi) - want).abs() < 1e-6, "{z:?}: {p:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -790,27 +790,37 @@ impl Tfidf {
         // Feature id of each unigram, by stem id.
         let mut unigram: Vec<u32> = Vec::with_capacity(terms.len() / 2);
         let mut ids: Vec<u32> = Vec::with_capacity(MAX_NGRAM as usize);
+        // The terms are sorted, so runs of them start with the same word: its id is
+        // reused without hashing it again.
+        let mut last_first: (&str, u32) = ("", UNKNOWN);
         for (f, term) in terms.iter().enumerate() {
             ids.clear();
             for stem in term.split(' ') {
                 if stem.is_empty() {
                     return Err(format!("term {f} ({term:?}) has an empty word"));
                 }
-                let id = match stem_ids.get(key(stem)) {
-                    Some(id) if stem_text[id as usize] == stem => id,
-                    Some(id) => {
-                        return Err(format!(
-                            "words {stem:?} and {:?} share a hash",
-                            stem_text[id as usize]
-                        ))
-                    }
-                    None => {
-                        let id = stem_text.len() as u32;
-                        stem_ids.insert(key(stem), id);
-                        stem_text.push(stem);
-                        id
+                let id = if ids.is_empty() && stem == last_first.0 {
+                    last_first.1
+                } else {
+                    match stem_ids.get(key(stem)) {
+                        Some(id) if stem_text[id as usize] == stem => id,
+                        Some(id) => {
+                            return Err(format!(
+                                "words {stem:?} and {:?} share a hash",
+                                stem_text[id as usize]
+                            ))
+                        }
+                        None => {
+                            let id = stem_text.len() as u32;
+                            stem_ids.insert(key(stem), id);
+                            stem_text.push(stem);
+                            id
+                        }
                     }
                 };
+                if ids.is_empty() {
+                    last_first = (stem, id);
+                }
                 ids.push(id);
                 if ids.len() > config.ngram_max as usize {
                     return Err(format!(
