@@ -354,24 +354,24 @@ fn key(s: &str) -> u64 {
 /// multiply, one slot read and a compare, and an absent key usually stops at the first
 /// empty slot. Key 0 marks an empty slot; a stored 0 is kept as 1.
 #[derive(Debug, Clone)]
-struct KeyMap {
-    slots: Vec<(u64, u32)>,
+struct KeyMap<V = u32> {
+    slots: Vec<(u64, V)>,
     len: usize,
     /// `64 - log2(slots.len())`: a key's first slot is the top bits of its product.
     shift: u32,
 }
 
-impl Default for KeyMap {
+impl<V: Copy + Default> Default for KeyMap<V> {
     fn default() -> Self {
         KeyMap::with_capacity(0)
     }
 }
 
-impl KeyMap {
-    fn with_capacity(n: usize) -> KeyMap {
+impl<V: Copy + Default> KeyMap<V> {
+    fn with_capacity(n: usize) -> KeyMap<V> {
         let size = (n * 2).next_power_of_two().max(16);
         KeyMap {
-            slots: vec![(0, 0); size],
+            slots: vec![(0, V::default()); size],
             len: 0,
             shift: 64 - size.trailing_zeros(),
         }
@@ -383,7 +383,7 @@ impl KeyMap {
     }
 
     #[inline(always)]
-    fn get(&self, key: u64) -> Option<u32> {
+    fn get(&self, key: u64) -> Option<V> {
         let key = key.max(1);
         let mask = self.slots.len() - 1;
         let mut i = self.first_slot(key);
@@ -409,7 +409,7 @@ impl KeyMap {
     }
 
     /// Sets `key`'s value; returns the value it replaced.
-    fn insert(&mut self, key: u64, value: u32) -> Option<u32> {
+    fn insert(&mut self, key: u64, value: V) -> Option<V> {
         if (self.len + 1) * 2 > self.slots.len() {
             let mut bigger = KeyMap::with_capacity(self.slots.len());
             for &(k, v) in self.slots.iter().filter(|s| s.0 != 0) {
@@ -439,7 +439,7 @@ impl KeyMap {
     }
 
     fn clear(&mut self) {
-        self.slots.fill((0, 0));
+        self.slots.fill((0, V::default()));
         self.len = 0;
     }
 }
@@ -531,8 +531,9 @@ pub struct Scratch {
     word: String,
     grams: GramScratch,
     gram_ids: Vec<u32>,
-    /// Surface form (by [`key`]) → index into `entries`.
-    cache: KeyMap,
+    /// Surface form (by [`key`]) → its index into `entries`, stem id and unigram
+    /// feature (the last two copied from the entry, so the commonest lookups stop here).
+    cache: KeyMap<(u32, u32, u32)>,
     entries: Vec<Entry>,
     /// `(feature, count in the word * idf)` of each cached surface form's character
     /// n-grams, each feature once per word.
@@ -606,7 +607,7 @@ pub struct Tfidf {
     char_terms: TermList,
     idf: Vec<f32>,
     /// Stem id of each stem in the vocabulary, by [`key`].
-    stem_ids: KeyMap,
+    stem_ids: KeyMap<u32>,
     /// Feature id of each stem as a unigram (`UNKNOWN` if it is not one).
     unigram: Vec<u32>,
     /// Feature id of each longer n-gram, by packed stem ids.
@@ -1051,30 +1052,29 @@ impl Tfidf {
             surface_keys.push((k, surfaces.len() as u32));
             surfaces.push_str(s);
         });
+        let orders = (config.ngram_max - config.ngram_min + 1) as usize;
+        counts.begin(surface_keys.len() * orders);
+        // Unigrams first (counted here), then each longer order, as in the vocabulary.
         for (i, &(k, start)) in surface_keys.iter().enumerate() {
-            let e = match cache.get(k) {
-                Some(e) => e,
+            let (e, stem, unigram) = match cache.get(k) {
+                Some(found) => found,
                 None => {
                     let end = surface_keys
                         .get(i + 1)
                         .map_or(surfaces.len(), |n| n.1 as usize);
                     let s = &surfaces[start as usize..end];
                     let e = self.new_entry(s, grams, gram_ids, arena, entries);
-                    cache.insert(k, e);
-                    e
+                    let en = &entries[e as usize];
+                    let found = (e, en.stem, en.unigram);
+                    cache.insert(k, found);
+                    found
                 }
             };
             tokens.push(e);
-        }
-        let orders = (config.ngram_max - config.ngram_min + 1) as usize;
-        counts.begin(tokens.len() * orders);
-        // Unigrams first, then each longer order, as in the vocabulary.
-        for &e in tokens.iter() {
-            let en = &entries[e as usize];
-            if config.ngram_min == 1 && en.unigram != UNKNOWN {
-                counts.add(en.unigram);
+            ids.push(stem);
+            if config.ngram_min == 1 && unigram != UNKNOWN {
+                counts.add(unigram);
             }
-            ids.push(en.stem);
         }
         for n in config.ngram_min.max(2)..=config.ngram_max {
             if n == 2 {
