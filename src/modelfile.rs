@@ -266,7 +266,8 @@ impl ModelData {
         ] {
             // NaN, the infinities and anything over the cap are bad. Checked a
             // block at a time (a branch per 64 values), so the loop vectorises.
-            let bad = |v: &f32| v.is_nan() || v.abs() > MAX_MAGNITUDE;
+            // No short-circuit, so a block's test vectorises.
+            let bad = |v: &f32| v.is_nan() | (v.abs() > MAX_MAGNITUDE);
             let clean = values
                 .chunks(64)
                 .all(|c| !c.iter().fold(false, |any, v| any | bad(v)));
@@ -288,14 +289,22 @@ impl ModelData {
 /// DEL are single bytes, and U+0080-U+009F are `C2 80`-`C2 9F`.
 fn first_control(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    // Bytes that are or may start a control character.
-    let suspect = |c: u8| (c < 0x20 && c != b'\n') || c == 0x7f || c == 0xc2;
-    let mut from = 0;
-    while let Some(i) = b[from..].iter().position(|&c| suspect(c)).map(|i| i + from) {
-        if b[i] != 0xc2 || b.get(i + 1).is_some_and(|&n| (0x80..=0x9f).contains(&n)) {
-            return Some(i);
+    // Bytes that are or may start a control character (no short-circuit, so a block's
+    // test vectorises).
+    let suspect = |c: u8| ((c < 0x20) & (c != b'\n')) | (c == 0x7f) | (c == 0xc2);
+    let mut base = 0;
+    for block in b.chunks(64) {
+        if block.iter().fold(false, |any, &c| any | suspect(c)) {
+            for (j, &c) in block.iter().enumerate() {
+                let i = base + j;
+                if suspect(c)
+                    && (c != 0xc2 || b.get(i + 1).is_some_and(|&n| (0x80..=0x9f).contains(&n)))
+                {
+                    return Some(i);
+                }
+            }
         }
-        from = i + 1;
+        base += block.len();
     }
     None
 }

@@ -781,8 +781,12 @@ impl Tfidf {
                 idf.len()
             ));
         }
-        if let Some(v) = idf.iter().find(|v| !v.is_finite() || **v < 0.0) {
-            return Err(format!("idf value {v} is not a finite number >= 0"));
+        // Checked without a branch per value (so it vectorises), then found.
+        let bad = |v: &f32| !v.is_finite() | (*v < 0.0);
+        if idf.iter().fold(false, |any, v| any | bad(v)) {
+            if let Some(v) = idf.iter().find(|v| bad(v)) {
+                return Err(format!("idf value {v} is not a finite number >= 0"));
+            }
         }
         let mut stem_ids = KeyMap::with_capacity(terms.len() / 2);
         // The text of each stem id, to tell a stem seen again from a hash collision.
