@@ -275,7 +275,7 @@ impl Classifier {
             ..
         } = scratch;
         if *generation != tfidf.generation() {
-            word_scores.clear();
+            word_scores.truncate(tfidf.kept() * stride);
             *generation = tfidf.generation();
         }
         while word_scores.len() < tfidf.n_entries() * stride {

@@ -29,8 +29,13 @@ const STEM_BITS: u32 = 21;
 pub const MAX_STEMS: usize = (1 << STEM_BITS) - 2;
 /// Stem id of a word that is in no feature.
 const UNKNOWN: u32 = u32::MAX;
-/// Surface forms a [`Scratch`] cache holds before it starts over (bounds memory).
-const CACHE_LIMIT: usize = 1 << 18;
+/// Surface forms a [`Scratch`] cache holds before it starts over (bounds memory: the
+/// map then has at most `2 * CACHE_LIMIT` slots of 24 bytes).
+const CACHE_LIMIT: usize = 1 << 17;
+/// Character n-gram entries (8 bytes each) the cache's words may hold before it starts
+/// over, less room for one long sentence's new words, so the list's storage stays
+/// 8 MiB. With this and [`CACHE_LIMIT`], a scratch stays near 20 MB on any input.
+const ARENA_LIMIT: usize = (1 << 20) - (1 << 12);
 /// Longest character n-gram the featurizer supports.
 pub const MAX_CHAR_NGRAM: u8 = 8;
 
@@ -438,9 +443,16 @@ impl<V: Copy + Default> KeyMap<V> {
         self.len
     }
 
-    fn clear(&mut self) {
-        self.slots.fill((0, V::default()));
+    /// Keeps only the entries whose value passes `keep` (same capacity).
+    fn retain(&mut self, keep: impl Fn(&V) -> bool) {
+        let empty = vec![(0, V::default()); self.slots.len()];
+        let old = std::mem::replace(&mut self.slots, empty);
         self.len = 0;
+        for (k, v) in old {
+            if k != 0 && keep(&v) {
+                self.insert(k, v);
+            }
+        }
     }
 }
 
@@ -538,8 +550,12 @@ pub struct Scratch {
     /// `(feature, count in the word * idf)` of each cached surface form's character
     /// n-grams, each feature once per word.
     arena: Vec<(u32, f32)>,
-    /// Bumped whenever the cache starts over (entry ids are then reused).
+    /// Bumped whenever the cache starts over (entry ids from `kept` on are then
+    /// reused).
     generation: u64,
+    /// Entries kept when the cache last started over: the first ones, so the words
+    /// met first (in most text the commonest) stay cached.
+    kept: usize,
     /// Surface forms held before the cache starts over (`None`: [`CACHE_LIMIT`]).
     cache_limit: Option<usize>,
     /// The current sentence's surface forms, one after another.
@@ -585,9 +601,15 @@ impl Scratch {
         self.entries.len()
     }
 
-    /// Changes whenever the cache starts over, so entry ids held elsewhere are stale.
+    /// Changes whenever the cache starts over, so entry ids held elsewhere from
+    /// [`Scratch::kept`] on are stale.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// How many entries (the first ones) the cache kept when it last started over.
+    pub fn kept(&self) -> usize {
+        self.kept
     }
 
     /// The character n-grams of cache entry `e` as `(feature, unnormalised value)`, and
@@ -1028,6 +1050,7 @@ impl Tfidf {
             entries,
             arena,
             generation,
+            kept,
             cache_limit,
             surfaces,
             surface_keys,
@@ -1039,10 +1062,14 @@ impl Tfidf {
         } = scratch;
         tokens.clear();
         ids.clear();
-        if cache.len() > cache_limit.unwrap_or(CACHE_LIMIT) {
-            cache.clear();
-            entries.clear();
-            arena.clear();
+        if cache.len() >= cache_limit.unwrap_or(CACHE_LIMIT) || arena.len() > ARENA_LIMIT {
+            // Start over, keeping the first entries: at most half of them, holding at
+            // most half the n-gram list.
+            let half = entries.partition_point(|e| e.end as usize <= ARENA_LIMIT / 2);
+            *kept = half.min(entries.len() / 2);
+            entries.truncate(*kept);
+            arena.truncate(entries.last().map_or(0, |e| e.end as usize));
+            cache.retain(|v| (v.0 as usize) < *kept);
             *generation += 1;
         }
         let config = &self.config;
@@ -1171,7 +1198,8 @@ mod tests {
     use std::collections::HashMap;
 
     /// The map holds what was put in through its growth, replaces on a second insert,
-    /// misses what it does not hold, and treats key 0 as key 1 (0 marks empty slots).
+    /// misses what it does not hold, keeps what `retain` keeps, and treats key 0 as key 1
+    /// (0 marks empty slots).
     #[test]
     fn key_map_holds_what_was_inserted() {
         let mut map = KeyMap::default();
@@ -1193,7 +1221,16 @@ mod tests {
         for k in [3001u64, 3001 << 40, u64::MAX] {
             assert_eq!(map.get(k), None);
         }
-        map.clear();
+        // Retaining some keeps exactly those, findable through the rebuilt table.
+        map.retain(|&v| v % 3 == 0);
+        for (&k, &v) in &reference {
+            assert_eq!(map.get(k), (v % 3 == 0).then_some(v));
+        }
+        assert_eq!(
+            map.len(),
+            reference.values().filter(|&&v| v % 3 == 0).count()
+        );
+        map.retain(|_| false);
         assert_eq!((map.len(), map.get(keys[0])), (0, None));
         assert_eq!(map.insert(0, 9), None);
         assert_eq!(map.get(1), Some(9));
@@ -1330,6 +1367,44 @@ mod tests {
                 count * idf / norm
             );
         }
+    }
+
+    /// A full cache starts over keeping its first entries (at most half), and rows
+    /// stay those of a fresh cache throughout.
+    #[test]
+    fn full_cache_keeps_its_first_entries() {
+        let docs = [
+            "the good show was very good",
+            "a bad dull season, badly written",
+            "the cast was great and the show moved fast",
+        ];
+        let t = Tfidf::fit(&docs, TokenizerConfig::default(), with_chars(2, 3)).unwrap();
+        let mut small = Scratch::with_cache_limit(6);
+        let (mut row, mut want) = (Vec::new(), Vec::new());
+        let mut starts = Vec::new();
+        for text in docs.iter().chain(&docs).chain(&["unseen words here now"]) {
+            let (generation, held) = (small.generation(), small.n_entries());
+            t.transform_into(text, &mut small, &mut row);
+            t.transform_into(text, &mut Scratch::default(), &mut want);
+            assert_eq!(row.len(), want.len(), "{text:?}");
+            for (a, b) in row.iter().zip(&want) {
+                assert!(
+                    a.0 == b.0 && (a.1 - b.1).abs() < 1e-6,
+                    "{text:?}: {a:?} {b:?}"
+                );
+            }
+            if small.generation() != generation {
+                starts.push((held, small.kept()));
+            }
+        }
+        // The cache started over whenever it held 6 words or more, keeping half.
+        assert!(starts.len() >= 3, "{starts:?}");
+        assert!(
+            starts
+                .iter()
+                .all(|&(held, kept)| held >= 6 && kept == held / 2),
+            "{starts:?}"
+        );
     }
 
     #[test]
