@@ -288,6 +288,29 @@ impl Logistic {
         labels: Vec<String>,
         config: &FitConfig,
     ) -> Result<(Logistic, FitReport), String> {
+        Logistic::fit_with_chars(x, None, y, labels, config)
+    }
+
+    /// [`Logistic::fit`] on rows that are `x` plus, when given, a factored character
+    /// block (with `x`'s rows and features).
+    pub fn fit_with_chars(
+        x: &SparseMatrix,
+        chars: Option<&CharBlock>,
+        y: &[usize],
+        labels: Vec<String>,
+        config: &FitConfig,
+    ) -> Result<(Logistic, FitReport), String> {
+        if let Some(c) = chars {
+            if c.n_rows() != x.n_rows() || c.grams.n_cols != x.n_cols {
+                return Err(format!(
+                    "a character block of {} rows and {} features for {} rows and {} features",
+                    c.n_rows(),
+                    c.grams.n_cols,
+                    x.n_rows(),
+                    x.n_cols
+                ));
+            }
+        }
         let k = labels.len();
         if k < 2 {
             return Err(format!("training needs at least 2 labels, found {k}"));
@@ -306,13 +329,53 @@ impl Logistic {
         }
         let d = x.n_cols;
         let (params, report) = match config.solver {
-            Solver::Lbfgs => fit_lbfgs(x, y, k, config)?,
-            Solver::Linfa => fit_linfa(x, y, k, config)?,
+            Solver::Lbfgs => fit_lbfgs(Design::new(x, chars), y, k, config)?,
+            Solver::Linfa => fit_linfa(x, chars, y, k, config)?,
         };
         let weights = params[..d * k].iter().map(|&v| v as f32).collect();
         let intercepts = params[d * k..].iter().map(|&v| v as f32).collect();
         let model = Logistic::from_parts(labels, d, weights, intercepts)?;
         Ok((model, report))
+    }
+}
+
+impl Logistic {
+    /// The label index (highest score, the first on ties) of each row of `x` plus, when
+    /// given, its factored character block: the training rows' labels without
+    /// featurizing the texts again.
+    pub fn label_rows(&self, x: &SparseMatrix, chars: Option<&CharBlock>) -> Vec<usize> {
+        let k = self.labels.len();
+        // Each word's share of the scores, as the scorer computes it.
+        let word_scores: Vec<f32> = chars.map_or_else(Vec::new, |c| {
+            let mut s = vec![0f32; c.n_words() * k];
+            for (e, se) in s.chunks_exact_mut(k).enumerate() {
+                let (feats, vals) = c.grams.row(e);
+                for (&f, &u) in feats.iter().zip(vals) {
+                    add_scaled::<0>(se, &self.weights[f as usize * k..], u);
+                }
+            }
+            s
+        });
+        (0..x.n_rows())
+            .into_par_iter()
+            .with_min_len(256)
+            .map_init(
+                || (Vec::new(), vec![0f32; k]),
+                |(row, out), i| {
+                    let (idx, val) = x.row(i);
+                    row.clear();
+                    row.extend(idx.iter().copied().zip(val.iter().copied()));
+                    self.scores_into(row, out);
+                    if let Some(c) = chars {
+                        let (words, scales) = c.tokens.row(i);
+                        for (&e, &s) in words.iter().zip(scales) {
+                            add_scaled::<0>(out, &word_scores[e as usize * k..], s);
+                        }
+                    }
+                    crate::pipeline::argmax(out)
+                },
+            )
+            .collect()
     }
 }
 
@@ -380,9 +443,6 @@ trait Objective {
 /// not depend on how many threads computed them.
 const ROW_BLOCK: usize = 2048;
 
-/// Features per parallel task of the weights' gradient.
-const FEATURE_CHUNK: usize = 4096;
-
 /// The training rows by feature (compressed sparse columns), each feature's rows in
 /// increasing order and cut where a row block ends: the weights' gradient is computed
 /// feature by feature from these, touching only the entries the rows hold and writing
@@ -400,28 +460,12 @@ struct Columns {
 impl Columns {
     fn new(x: &SparseMatrix) -> Columns {
         let d = x.n_cols;
-        let mut starts = vec![0usize; d + 1];
-        for i in 0..x.n_rows() {
-            for &f in x.row(i).0 {
-                starts[f as usize + 1] += 1;
-            }
-        }
-        for f in 0..d {
-            starts[f + 1] += starts[f];
-        }
-        let mut next = starts[..d].to_vec();
-        let mut rows = vec![0u32; starts[d]];
-        let mut values = vec![0f32; starts[d]];
-        for i in 0..x.n_rows() {
-            let row = u32::try_from(i).expect("at most 2^32 training rows");
-            let (idx, val) = x.row(i);
-            for (&f, &v) in idx.iter().zip(val) {
-                let at = &mut next[f as usize];
-                rows[*at] = row;
-                values[*at] = v;
-                *at += 1;
-            }
-        }
+        let SparseMatrix {
+            indptr: starts,
+            indices: rows,
+            values,
+            ..
+        } = transpose(x);
         let mut ends = Vec::new();
         let mut segments = Vec::with_capacity(d + 1);
         segments.push(0);
@@ -459,53 +503,236 @@ impl Columns {
     }
 }
 
-/// Writes the weights' gradient into `grad` (`d * k`, feature-major): for feature `f`
-/// and label `c`, `sum_i x_if * diff[i * k + c]` (each row block's sum in row order,
-/// the blocks' sums in block order), plus `scale * w[f * k + c]`.
-fn weight_gradient(
-    cols: &Columns,
-    diff: &[f64],
-    k: usize,
-    w: &[f64],
-    scale: f64,
-    grad: &mut [f64],
-) {
-    grad.par_chunks_mut(FEATURE_CHUNK * k)
-        .enumerate()
-        .for_each(|(chunk, grad)| {
-            let first = chunk * FEATURE_CHUNK;
-            if k == 1 {
-                // One value a row: the same sums without the label loops.
-                for ((f, g), &wf) in (first..).zip(grad.iter_mut()).zip(&w[first..]) {
-                    let mut total = 0.0;
-                    for (rows, values) in cols.segments(f) {
-                        total += gather_dot(0.0, rows, values, diff);
-                    }
-                    *g = total + scale * wf;
-                }
-                return;
+/// `m` by column: row `f` of the result lists the `(row, value)` entries of column `f`,
+/// rows in increasing order (each as often as `m` holds it).
+fn transpose(m: &SparseMatrix) -> SparseMatrix {
+    let d = m.n_cols;
+    let mut starts = vec![0usize; d + 1];
+    for &f in &m.indices {
+        starts[f as usize + 1] += 1;
+    }
+    for f in 0..d {
+        starts[f + 1] += starts[f];
+    }
+    let mut next = starts[..d].to_vec();
+    let mut rows = vec![0u32; starts[d]];
+    let mut values = vec![0f32; starts[d]];
+    for i in 0..m.n_rows() {
+        let row = u32::try_from(i).expect("at most 2^32 rows");
+        let (idx, val) = m.row(i);
+        for (&f, &v) in idx.iter().zip(val) {
+            let at = &mut next[f as usize];
+            rows[*at] = row;
+            values[*at] = v;
+            *at += 1;
+        }
+    }
+    SparseMatrix {
+        n_cols: m.n_rows(),
+        indptr: starts,
+        indices: rows,
+        values,
+    }
+}
+
+/// The character n-gram block of training rows, kept factored the way TF-IDF builds it:
+/// a row's block is the sum, over the row's tokens, of each token's word vector (its
+/// n-grams' `(feature, value)`), times the row's scale. So `X_char = T G`, with `T` the
+/// rows' tokens (row by word, the row's scale at each token) and `G` the words' n-grams
+/// (word by feature), and the objective computes `X_char w` as `T (G w)` and
+/// `X_char' d` as `G' (T' d)`: each distinct word's n-grams are read once a pass, not
+/// once for every row holding it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CharBlock {
+    /// One row per training row: `(word, the row's scale)` per token, in order.
+    tokens: SparseMatrix,
+    /// One row per word: its n-grams' `(feature, value)`.
+    grams: SparseMatrix,
+}
+
+impl CharBlock {
+    /// An empty block over `n_features` features.
+    pub fn new(n_features: usize) -> CharBlock {
+        CharBlock {
+            tokens: SparseMatrix::new(0),
+            grams: SparseMatrix::new(n_features),
+        }
+    }
+
+    /// Adds a word with n-grams `grams` (`(feature, value)`), returning its index.
+    pub fn push_word(&mut self, grams: &[(u32, f32)]) -> u32 {
+        assert!(grams.iter().all(|&(f, _)| (f as usize) < self.grams.n_cols));
+        self.grams.push_row(grams);
+        self.tokens.n_cols = self.grams.n_rows();
+        u32::try_from(self.grams.n_rows() - 1).expect("at most 2^32 words")
+    }
+
+    /// Adds a row: its tokens (word indices, each word's vector counted once per token)
+    /// and the scale of their sum.
+    pub fn push_row(&mut self, words: &[u32], scale: f32) {
+        assert!(words.iter().all(|&e| (e as usize) < self.tokens.n_cols));
+        let start = self.tokens.indices.len();
+        self.tokens.indices.extend_from_slice(words);
+        self.tokens.values.resize(start + words.len(), scale);
+        self.tokens.indptr.push(self.tokens.indices.len());
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.tokens.n_rows()
+    }
+
+    pub fn n_words(&self) -> usize {
+        self.grams.n_rows()
+    }
+
+    /// `f(feature, value)` for each entry of row `i`'s block, token by token (a feature
+    /// more than one token holds comes more than once).
+    pub fn for_each_in_row(&self, i: usize, mut f: impl FnMut(u32, f64)) {
+        let (words, scales) = self.tokens.row(i);
+        for (&e, &s) in words.iter().zip(scales) {
+            let (feats, vals) = self.grams.row(e as usize);
+            for (&g, &u) in feats.iter().zip(vals) {
+                f(g, f64::from(s) * f64::from(u));
             }
-            let mut sum = vec![0.0; k];
-            for (f, gf) in (first..).zip(grad.chunks_exact_mut(k)) {
-                gf.fill(0.0);
-                for (rows, values) in cols.segments(f) {
-                    sum.fill(0.0);
-                    for (&r, &x) in rows.iter().zip(values) {
-                        let x = f64::from(x);
-                        let r = r as usize * k;
-                        for (s, &dc) in sum.iter_mut().zip(&diff[r..r + k]) {
-                            *s += x * dc;
+        }
+    }
+}
+
+/// Items per parallel task of the passes over words and features.
+const ITEM_CHUNK: usize = 4096;
+
+/// The training rows as the objectives read them: sparse rows `x` (by feature too), plus
+/// an optional factored character block over the same features.
+struct Design<'a> {
+    x: &'a SparseMatrix,
+    columns: Columns,
+    chars: Option<Factored<'a>>,
+}
+
+/// A [`CharBlock`] with its transposes.
+struct Factored<'a> {
+    block: &'a CharBlock,
+    /// Per word, the rows it is a token of (`T'`).
+    rows_of_word: SparseMatrix,
+    /// Per feature, the words holding it (`G'`).
+    words_of_feature: SparseMatrix,
+}
+
+impl<'a> Design<'a> {
+    fn new(x: &'a SparseMatrix, chars: Option<&'a CharBlock>) -> Design<'a> {
+        Design {
+            x,
+            columns: Columns::new(x),
+            chars: chars.map(|block| Factored {
+                block,
+                rows_of_word: transpose(&block.tokens),
+                words_of_feature: transpose(&block.grams),
+            }),
+        }
+    }
+
+    /// `G w`: each word's share of the scores (`k` a word); empty without a character
+    /// block.
+    fn word_scores(&self, w: &[f64], k: usize) -> Vec<f64> {
+        match &self.chars {
+            Some(c) => gather_rows(&c.block.grams, w, k),
+            None => Vec::new(),
+        }
+    }
+
+    /// Adds row `i`'s scores (`k` of them) from `w` to `z`: its sparse entries, then its
+    /// character block from `word_scores`.
+    #[inline(always)]
+    fn add_scores(&self, i: usize, w: &[f64], word_scores: &[f64], z: &mut [f64]) {
+        let (idx, val) = self.x.row(i);
+        gather_add(z, idx, val, w);
+        if let Some(c) = &self.chars {
+            let (words, scales) = c.block.tokens.row(i);
+            gather_add(z, words, scales, word_scores);
+        }
+    }
+
+    /// Writes the weights' gradient into `grad` (`d * k`, feature-major): for feature
+    /// `f` and label `c`, `sum_i x_if * diff[i * k + c]` (each row block's sum in row
+    /// order, the blocks' sums in block order; then the character block's share, as
+    /// `G' (T' diff)`, each sum in index order), plus `scale * w[f * k + c]`.
+    fn weight_gradient(&self, diff: &[f64], k: usize, w: &[f64], scale: f64, grad: &mut [f64]) {
+        let words = self
+            .chars
+            .as_ref()
+            .map(|c| (&c.words_of_feature, gather_rows(&c.rows_of_word, diff, k)));
+        let cols = &self.columns;
+        grad.par_chunks_mut(ITEM_CHUNK * k)
+            .enumerate()
+            .for_each(|(chunk, grad)| {
+                let first = chunk * ITEM_CHUNK;
+                if k == 1 {
+                    // One value a row: the same sums without the label loops.
+                    for ((f, g), &wf) in (first..).zip(grad.iter_mut()).zip(&w[first..]) {
+                        let mut total = 0.0;
+                        for (rows, values) in cols.segments(f) {
+                            total += gather_dot(0.0, rows, values, diff);
+                        }
+                        if let Some((words_of_feature, adjoint)) = &words {
+                            let (at, values) = words_of_feature.row(f);
+                            total = gather_dot(total, at, values, adjoint);
+                        }
+                        *g = total + scale * wf;
+                    }
+                    return;
+                }
+                let mut sum = vec![0.0; k];
+                for (f, gf) in (first..).zip(grad.chunks_exact_mut(k)) {
+                    gf.fill(0.0);
+                    for (rows, values) in cols.segments(f) {
+                        sum.fill(0.0);
+                        gather_add(&mut sum, rows, values, diff);
+                        for (g, &s) in gf.iter_mut().zip(&sum) {
+                            *g += s;
                         }
                     }
-                    for (g, &s) in gf.iter_mut().zip(&sum) {
-                        *g += s;
+                    if let Some((words_of_feature, adjoint)) = &words {
+                        let (at, values) = words_of_feature.row(f);
+                        gather_add(gf, at, values, adjoint);
+                    }
+                    for (g, &wc) in gf.iter_mut().zip(&w[f * k..f * k + k]) {
+                        *g += scale * wc;
                     }
                 }
-                for (g, &wc) in gf.iter_mut().zip(&w[f * k..f * k + k]) {
-                    *g += scale * wc;
-                }
+            });
+    }
+}
+
+/// Row `r` of the result (`k` values) is `sum_j m_rj * of[j * k..j * k + k]`, each sum
+/// in index order; rows in parallel.
+fn gather_rows(m: &SparseMatrix, of: &[f64], k: usize) -> Vec<f64> {
+    let mut out = vec![0.0; m.n_rows() * k];
+    out.par_chunks_mut(ITEM_CHUNK * k)
+        .enumerate()
+        .for_each(|(chunk, out)| {
+            for (r, o) in (chunk * ITEM_CHUNK..).zip(out.chunks_exact_mut(k)) {
+                let (at, values) = m.row(r);
+                gather_add(o, at, values, of);
             }
         });
+    out
+}
+
+/// `sum[c] += values[j] * of[at[j] * k + c]` for each `j` in order (`k = sum.len()`).
+#[inline(always)]
+fn gather_add(sum: &mut [f64], at: &[u32], values: &[f32], of: &[f64]) {
+    let k = sum.len();
+    if k == 1 {
+        sum[0] = gather_dot(sum[0], at, values, of);
+        return;
+    }
+    for (&r, &x) in at.iter().zip(values) {
+        let x = f64::from(x);
+        let r = r as usize * k;
+        for (s, &o) in sum.iter_mut().zip(&of[r..r + k]) {
+            *s += x * o;
+        }
+    }
 }
 
 /// `init + sum_j values[j] * of[at[j]]`, added in order. Four at a time, so the
@@ -563,8 +790,7 @@ fn blocked_rows(
 /// The multinomial objective: parameters are `W` feature-major (`d * k`) then `k`
 /// intercepts.
 struct SparseProblem<'a> {
-    x: &'a SparseMatrix,
-    columns: Columns,
+    rows: Design<'a>,
     y: &'a [usize],
     k: usize,
     alpha: f64,
@@ -573,15 +799,14 @@ struct SparseProblem<'a> {
 
 impl<'a> SparseProblem<'a> {
     fn new(
-        x: &'a SparseMatrix,
+        rows: Design<'a>,
         y: &'a [usize],
         k: usize,
         alpha: f64,
         sample_weight: Vec<f64>,
     ) -> Self {
         SparseProblem {
-            x,
-            columns: Columns::new(x),
+            rows,
             y,
             k,
             alpha,
@@ -592,14 +817,15 @@ impl<'a> SparseProblem<'a> {
 
 impl Objective for SparseProblem<'_> {
     fn eval_into(&self, p: &[f64], grad: &mut [f64]) -> f64 {
-        let (k, d) = (self.k, self.x.n_cols);
+        let (k, d) = (self.k, self.rows.x.n_cols);
         let (w, b) = p.split_at(d * k);
-        let mut diff = vec![0.0; self.x.n_rows() * k];
+        let word_scores = self.rows.word_scores(w, k);
+        let mut diff = vec![0.0; self.rows.x.n_rows() * k];
         let (mut cost, bias) = blocked_rows(&mut diff, k, |first, diff, bias| {
-            self.loss_rows(w, b, first, diff, bias)
+            self.loss_rows(w, b, &word_scores, first, diff, bias)
         });
         let (gw, gb) = grad.split_at_mut(d * k);
-        weight_gradient(&self.columns, &diff, k, w, self.alpha, gw);
+        self.rows.weight_gradient(&diff, k, w, self.alpha, gw);
         gb.copy_from_slice(&bias);
         let mut norm = 0.0;
         for &wj in w {
@@ -617,6 +843,7 @@ impl SparseProblem<'_> {
         &self,
         w: &[f64],
         b: &[f64],
+        word_scores: &[f64],
         first: usize,
         diff: &mut [f64],
         bias: &mut [f64],
@@ -624,15 +851,8 @@ impl SparseProblem<'_> {
         let k = self.k;
         let mut cost = 0.0;
         for (i, z) in (first..).zip(diff.chunks_exact_mut(k)) {
-            let (idx, val) = self.x.row(i);
             z.copy_from_slice(b);
-            for (&f, &v) in idx.iter().zip(val) {
-                let wf = &w[f as usize * k..f as usize * k + k];
-                let v = f64::from(v);
-                for (zc, &wc) in z.iter_mut().zip(wf) {
-                    *zc += v * wc;
-                }
-            }
+            self.rows.add_scores(i, w, word_scores, z);
             let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let yi = self.y[i];
             let si = self.sample_weight[i];
@@ -661,18 +881,16 @@ impl SparseProblem<'_> {
 /// `alpha * sum_c W_c` must vanish), so the loss is binary logistic on `x.v + c` and
 /// the penalty `alpha/4 * ||v||^2`. Parameters: `v` (`d`) then `c`.
 struct BinaryProblem<'a> {
-    x: &'a SparseMatrix,
-    columns: Columns,
+    rows: Design<'a>,
     y: &'a [usize],
     alpha: f64,
     sample_weight: Vec<f64>,
 }
 
 impl<'a> BinaryProblem<'a> {
-    fn new(x: &'a SparseMatrix, y: &'a [usize], alpha: f64, sample_weight: Vec<f64>) -> Self {
+    fn new(rows: Design<'a>, y: &'a [usize], alpha: f64, sample_weight: Vec<f64>) -> Self {
         BinaryProblem {
-            x,
-            columns: Columns::new(x),
+            rows,
             y,
             alpha,
             sample_weight,
@@ -682,16 +900,17 @@ impl<'a> BinaryProblem<'a> {
 
 impl Objective for BinaryProblem<'_> {
     fn eval_into(&self, p: &[f64], grad: &mut [f64]) -> f64 {
-        let d = self.x.n_cols;
+        let d = self.rows.x.n_cols;
         let (v, c) = (&p[..d], p[d]);
-        let mut diff = vec![0.0; self.x.n_rows()];
+        let word_scores = self.rows.word_scores(v, 1);
+        let mut diff = vec![0.0; self.rows.x.n_rows()];
         let (mut cost, bias) = blocked_rows(&mut diff, 1, |first, diff, bias| {
-            let (cost, sum) = self.loss_rows(v, c, first, diff);
+            let (cost, sum) = self.loss_rows(v, c, &word_scores, first, diff);
             bias[0] = sum;
             cost
         });
         let (gv, gc) = grad.split_at_mut(d);
-        weight_gradient(&self.columns, &diff, 1, v, 0.5 * self.alpha, gv);
+        self.rows.weight_gradient(&diff, 1, v, 0.5 * self.alpha, gv);
         gc[0] = bias[0];
         let mut norm = 0.0;
         for &vj in v {
@@ -705,12 +924,20 @@ impl Objective for BinaryProblem<'_> {
 impl BinaryProblem<'_> {
     /// Loss of the rows from `first` (as many as `diff` holds), writing each row's
     /// `s_i * (p_i - y_i)` to `diff`; also returns the sum of those.
-    fn loss_rows(&self, v: &[f64], c: f64, first: usize, diff: &mut [f64]) -> (f64, f64) {
+    fn loss_rows(
+        &self,
+        v: &[f64],
+        c: f64,
+        word_scores: &[f64],
+        first: usize,
+        diff: &mut [f64],
+    ) -> (f64, f64) {
         let mut cost = 0.0;
         let mut sum = 0.0;
         for (i, di) in (first..).zip(diff.iter_mut()) {
-            let (idx, val) = self.x.row(i);
-            let z = gather_dot(c, idx, val, v);
+            let mut z = [c];
+            self.rows.add_scores(i, v, word_scores, &mut z);
+            let z = z[0];
             let si = self.sample_weight[i];
             let positive = self.y[i] == 1;
             // -log sigmoid(t z) with t = +-1, computed stably
@@ -1036,15 +1263,15 @@ fn minimize_with_argmin<O: Objective>(
 }
 
 fn fit_lbfgs(
-    x: &SparseMatrix,
+    rows: Design,
     y: &[usize],
     k: usize,
     config: &FitConfig,
 ) -> Result<(Vec<f64>, FitReport), String> {
     let sample_weight = sample_weights(y, k, config.class_weight);
-    let d = x.n_cols;
+    let d = rows.x.n_cols;
     if k == 2 {
-        let problem = BinaryProblem::new(x, y, config.alpha, sample_weight);
+        let problem = BinaryProblem::new(rows, y, config.alpha, sample_weight);
         let (vc, report) = minimize(problem, d + 1, config)?;
         // Back to the multinomial layout: W_1 = v/2, W_0 = -v/2, b_1 = c/2, b_0 = -c/2.
         let mut params = vec![0.0; 2 * d + 2];
@@ -1056,12 +1283,13 @@ fn fit_lbfgs(
         params[2 * d + 1] = 0.5 * vc[d];
         return Ok((params, report));
     }
-    let problem = SparseProblem::new(x, y, k, config.alpha, sample_weight);
+    let problem = SparseProblem::new(rows, y, k, config.alpha, sample_weight);
     minimize(problem, d * k + k, config)
 }
 
 fn fit_linfa(
     x: &SparseMatrix,
+    chars: Option<&CharBlock>,
     y: &[usize],
     k: usize,
     config: &FitConfig,
@@ -1089,6 +1317,9 @@ fn fit_linfa(
         let (idx, val) = x.row(i);
         for (&f, &v) in idx.iter().zip(val) {
             dense[[i, f as usize]] = f64::from(v);
+        }
+        if let Some(c) = chars {
+            c.for_each_in_row(i, |f, v| dense[[i, f as usize]] += v);
         }
     }
     let mut present = vec![false; k];
@@ -1163,10 +1394,21 @@ mod tests {
     #[test]
     fn sparse_gradient_matches_finite_differences() {
         let (x, y) = toy();
-        let prob = SparseProblem::new(&x, &y, 3, 0.7, sample_weights(&y, 3, ClassWeight::Balanced));
+        let prob = SparseProblem::new(
+            Design::new(&x, None),
+            &y,
+            3,
+            0.7,
+            sample_weights(&y, 3, ClassWeight::Balanced),
+        );
         check_gradient(&prob, 12);
         let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
-        let bin = BinaryProblem::new(&x, &y2, 0.7, sample_weights(&y2, 2, ClassWeight::Balanced));
+        let bin = BinaryProblem::new(
+            Design::new(&x, None),
+            &y2,
+            0.7,
+            sample_weights(&y2, 2, ClassWeight::Balanced),
+        );
         check_gradient(&bin, 4);
     }
 
@@ -1208,6 +1450,82 @@ mod tests {
         (x, y)
     }
 
+    /// [`many_rows`]' rows as a word block (features `0..40`) and a factored character
+    /// block over 30 more features (words of 1 to 4 n-grams, some with none, some
+    /// tokens repeated, some rows without tokens), and the same rows expanded.
+    fn factored_rows() -> (SparseMatrix, CharBlock, SparseMatrix, Vec<usize>) {
+        let (words, y) = many_rows();
+        let d = 70;
+        let mut x = SparseMatrix::new(d);
+        let mut chars = CharBlock::new(d);
+        for e in 0..25u32 {
+            let grams: Vec<(u32, f32)> = (0..e % 5)
+                .map(|j| (41 + (e * 7 + j * 11) % 29, 0.2 + (e + j) as f32 * 0.05))
+                .collect();
+            chars.push_word(&grams);
+        }
+        let mut expanded = SparseMatrix::new(d);
+        for i in 0..words.n_rows() {
+            let (idx, val) = words.row(i);
+            let row: Vec<(u32, f32)> = idx.iter().copied().zip(val.iter().copied()).collect();
+            x.push_row(&row);
+            let tokens: Vec<u32> = (0..i % 6).map(|t| ((i * 3 + t * t) % 25) as u32).collect();
+            chars.push_row(&tokens, 0.3 + (i % 7) as f32 * 0.1);
+            let mut dense = vec![0f64; d];
+            chars.for_each_in_row(i, |f, v| dense[f as usize] += v);
+            let mut full = row;
+            full.extend(
+                (0..d)
+                    .filter(|&f| dense[f] != 0.0)
+                    .map(|f| (f as u32, dense[f] as f32)),
+            );
+            expanded.push_row(&full);
+        }
+        (x, chars, expanded, y)
+    }
+
+    /// The factored character block gives the cost and gradient of its rows expanded.
+    #[test]
+    fn factored_chars_match_expanded_rows() {
+        let (x, chars, expanded, y) = factored_rows();
+        let d = x.n_cols;
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * (1.0 + b.abs());
+        let check = |ours: (f64, Vec<f64>), want: (f64, Vec<f64>)| {
+            assert!(close(ours.0, want.0), "cost {} vs {}", ours.0, want.0);
+            for (j, (a, b)) in ours.1.iter().zip(&want.1).enumerate() {
+                assert!(close(*a, *b), "gradient {j}: {a} vs {b}");
+            }
+            assert!(want.1[41..d].iter().any(|g| g.abs() > 1e-3));
+        };
+        let p: Vec<f64> = (0..d * 3 + 3).map(|i| (i as f64 * 0.37).sin()).collect();
+        let sw = || sample_weights(&y, 3, ClassWeight::Balanced);
+        let ours = SparseProblem::new(Design::new(&x, Some(&chars)), &y, 3, 0.7, sw());
+        let want = SparseProblem::new(Design::new(&expanded, None), &y, 3, 0.7, sw());
+        check(ours.eval(&p), want.eval(&p));
+        let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
+        let sw = || sample_weights(&y2, 2, ClassWeight::None);
+        let ours = BinaryProblem::new(Design::new(&x, Some(&chars)), &y2, 0.7, sw());
+        let want = BinaryProblem::new(Design::new(&expanded, None), &y2, 0.7, sw());
+        check(ours.eval(&p[..d + 1]), want.eval(&p[..d + 1]));
+        // Fitted both ways, the models agree and label the rows alike.
+        let labels = || vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let config = FitConfig::default();
+        let (ours, _) = Logistic::fit_with_chars(&x, Some(&chars), &y, labels(), &config).unwrap();
+        let (want, _) = Logistic::fit(&expanded, &y, labels(), &config).unwrap();
+        for (a, b) in ours.weights().iter().zip(want.weights()) {
+            assert!((a - b).abs() < 1e-4, "weight {a} vs {b}");
+        }
+        let labelled = ours.label_rows(&x, Some(&chars));
+        assert_eq!(labelled, want.label_rows(&expanded, None));
+        let mut p = [0f32; 3];
+        for (i, &l) in labelled.iter().enumerate() {
+            let (idx, val) = expanded.row(i);
+            let row: Vec<(u32, f32)> = idx.iter().copied().zip(val.iter().copied()).collect();
+            want.probabilities_into(&row, &mut p);
+            assert_eq!(l, crate::pipeline::argmax(&p));
+        }
+    }
+
     /// The cost and gradient as summed before the feature-by-feature gradient: each row
     /// block into a dense gradient of its own, the blocks added in order.
     fn blockwise_reference(
@@ -1247,12 +1565,18 @@ mod tests {
         let d = x.n_cols;
         let bits = |v: &[f64]| v.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
 
-        let prob = SparseProblem::new(&x, &y, 3, 0.7, sample_weights(&y, 3, ClassWeight::None));
+        let prob = SparseProblem::new(
+            Design::new(&x, None),
+            &y,
+            3,
+            0.7,
+            sample_weights(&y, 3, ClassWeight::None),
+        );
         let p: Vec<f64> = (0..d * 3 + 3).map(|i| (i as f64 * 0.37).sin()).collect();
         let (cost, grad) = prob.eval(&p);
         let (w, b) = p.split_at(d * 3);
         let (mut want_cost, mut want) = blockwise_reference(&x, 3, &p, |first, diff, bias| {
-            prob.loss_rows(w, b, first, diff, bias)
+            prob.loss_rows(w, b, &[], first, diff, bias)
         });
         let mut norm = 0.0;
         for (g, &wj) in want[..d * 3].iter_mut().zip(w) {
@@ -1264,12 +1588,17 @@ mod tests {
         assert_eq!(bits(&grad), bits(&want));
 
         let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
-        let bin = BinaryProblem::new(&x, &y2, 0.7, sample_weights(&y2, 2, ClassWeight::Balanced));
+        let bin = BinaryProblem::new(
+            Design::new(&x, None),
+            &y2,
+            0.7,
+            sample_weights(&y2, 2, ClassWeight::Balanced),
+        );
         let p: Vec<f64> = (0..d + 1).map(|i| (i as f64 * 0.37).sin()).collect();
         let (cost, grad) = bin.eval(&p);
         let (v, c) = (&p[..d], p[d]);
         let (mut want_cost, mut want) = blockwise_reference(&x, 1, &p, |first, diff, bias| {
-            let (cost, sum) = bin.loss_rows(v, c, first, diff);
+            let (cost, sum) = bin.loss_rows(v, c, &[], first, diff);
             bias[0] = sum;
             cost
         });
@@ -1323,15 +1652,22 @@ mod tests {
             },
         ] {
             let alpha = config.alpha;
-            let multi =
-                || SparseProblem::new(&x, &y, 3, alpha, sample_weights(&y, 3, ClassWeight::None));
+            let multi = || {
+                SparseProblem::new(
+                    Design::new(&x, None),
+                    &y,
+                    3,
+                    alpha,
+                    sample_weights(&y, 3, ClassWeight::None),
+                )
+            };
             let binary = || {
                 let w = sample_weights(&y2, 2, ClassWeight::Balanced);
-                BinaryProblem::new(&x, &y2, alpha, w)
+                BinaryProblem::new(Design::new(&x, None), &y2, alpha, w)
             };
             let small = || {
                 let w = sample_weights(&toy_y, 3, ClassWeight::None);
-                SparseProblem::new(&toy_x, &toy_y, 3, alpha, w)
+                SparseProblem::new(Design::new(&toy_x, None), &toy_y, 3, alpha, w)
             };
             for iterations in [
                 assert_same_as_argmin(multi, d * 3 + 3, &config),
@@ -1348,7 +1684,7 @@ mod tests {
             relative_tolerance: 0.0,
             ..FitConfig::default()
         };
-        let binary = || BinaryProblem::new(&x, &y2, 0.1, vec![1.0; y2.len()]);
+        let binary = || BinaryProblem::new(Design::new(&x, None), &y2, 0.1, vec![1.0; y2.len()]);
         assert_eq!(
             minimize(binary(), d + 1, &negative).unwrap_err(),
             minimize_with_argmin(binary(), d + 1, &negative).unwrap_err()
