@@ -17,12 +17,10 @@
 //! class weights contiguous) plus the presence weights of the row's word terms plus
 //! intercepts, then softmax.
 
+use crate::linesearch::{more_thuente, Trial};
 use crate::tfidf::{LabelCounts, SparseMatrix};
-use argmin::core::{CostFunction, Executor, Gradient, LineSearch};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 use std::collections::VecDeque;
 
 /// Which optimiser fits the weights.
@@ -420,9 +418,6 @@ pub fn sample_weights(y: &[usize], k: usize, cw: ClassWeight) -> Vec<f64> {
         }
     }
 }
-
-/// A point with its cost and gradient.
-type Evaluated = (Vec<f64>, f64, Vec<f64>);
 
 /// A smooth objective to minimise: its cost and gradient at a point.
 trait Objective {
@@ -961,55 +956,6 @@ impl BinaryProblem<'_> {
     }
 }
 
-/// An objective remembering its last point: the line search asks for the cost and then
-/// the gradient of the same point, and L-BFGS asks again for the gradient of the point
-/// the line search chose.
-struct Cached<O> {
-    objective: O,
-    last: RefCell<Option<Evaluated>>,
-}
-
-impl<O: Objective> Cached<O> {
-    fn new(objective: O) -> Self {
-        Cached {
-            objective,
-            last: RefCell::new(None),
-        }
-    }
-
-    /// `f` of the cost and gradient at `p`, evaluated unless `p` was the last point
-    /// (into the buffers of the last point: no allocation once warm).
-    fn with<T>(&self, p: &[f64], f: impl FnOnce(f64, &Vec<f64>) -> T) -> T {
-        let mut last = self.last.borrow_mut();
-        if !matches!(last.as_ref(), Some((q, _, _)) if q.as_slice() == p) {
-            let (mut q, _, mut g) = last.take().unwrap_or_default();
-            q.clear();
-            q.extend_from_slice(p);
-            g.resize(p.len(), 0.0);
-            let c = self.objective.eval_into(p, &mut g);
-            *last = Some((q, c, g));
-        }
-        let (_, c, g) = last.as_ref().expect("just evaluated");
-        f(*c, g)
-    }
-}
-
-impl<O: Objective> CostFunction for &Cached<O> {
-    type Param = Vec<f64>;
-    type Output = f64;
-    fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
-        Ok(self.with(p, |c, _| c))
-    }
-}
-
-impl<O: Objective> Gradient for &Cached<O> {
-    type Param = Vec<f64>;
-    type Gradient = Vec<f64>;
-    fn gradient(&self, p: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.with(p, |_, g| g.clone()))
-    }
-}
-
 /// How many (step, gradient change) pairs L-BFGS keeps.
 const MEMORY: usize = 10;
 
@@ -1044,36 +990,38 @@ fn better(cost: f64, best: f64) -> bool {
 ///
 /// This is argmin's `LBFGS` (0.11, memory 10, no L1 term, run by its `Executor`) done
 /// in place: the same two-loop recursion with the same floating-point operations in the
-/// same order, the same stopping rules and the same point returned, so the same bits
-/// come out (`same_steps_as_argmin_lbfgs` checks it). Only the bookkeeping differs:
-/// argmin's `Vec` arithmetic allocates a fresh vector for every operation (about 40 an
-/// iteration) and recomputes every pair's `y.s` each iteration; here a pair keeps its
-/// dot products, each step of the two loops does its update and the next step's dot
-/// product in one pass, and the pairs' buffers are reused.
+/// same order, the same line search ([`more_thuente`]), the same stopping rules and the
+/// same point returned, so the same bits come out (`same_steps_as_argmin_lbfgs` checks
+/// it). Only the bookkeeping differs: argmin's `Vec` arithmetic allocates a fresh vector
+/// for every operation (about 40 an iteration), its executor clones the point and the
+/// gradient several times a line-search step, and it recomputes every pair's `y.s` each
+/// iteration; here a pair keeps its dot products, each step of the two loops does its
+/// update and the next step's dot product in one pass, and the buffers of the point,
+/// the gradients, the direction and the pairs are reused.
 fn minimize<O: Objective>(
     objective: O,
     n_params: usize,
     config: &FitConfig,
 ) -> Result<(Vec<f64>, FitReport), String> {
-    let problem = Cached::new(objective);
     let mut x = vec![0.0; n_params];
+    let mut grad = vec![0.0; n_params];
+    let mut cost = objective.eval_into(&x, &mut grad);
+    let mut grad_norm = grad.iter().map(|g| g.powi(2)).sum::<f64>().sqrt();
     let mut tol = config.gradient_tolerance;
     if config.relative_tolerance > 0.0 {
-        // Cached: the optimiser starts with the cost and gradient at this same point.
-        let norm = problem.with(&x, |_, g0| g0.iter().map(|g| g * g).sum::<f64>().sqrt());
-        tol = tol.max(config.relative_tolerance * norm);
+        tol = tol.max(config.relative_tolerance * grad_norm);
     }
     if tol < 0.0 {
         return Err("Invalid parameter: \"`L-BFGS`: gradient tolerance must be >= 0.\"".into());
     }
-    let (mut cost, mut grad) = problem.with(&x, |c, g| (c, g.clone()));
-    let mut grad_norm = grad.iter().map(|g| g.powi(2)).sum::<f64>().sqrt();
     let mut prev_cost = f64::INFINITY;
     let (mut best, mut best_cost) = (Best::None, f64::INFINITY);
     if better(cost, best_cost) {
         (best, best_cost) = (Best::Current, cost);
     }
     let mut pairs: VecDeque<Pair> = VecDeque::with_capacity(MEMORY);
+    let eval = |p: &[f64], g: &mut [f64]| objective.eval_into(p, g);
+    let (mut trial, mut direction) = (Trial::new(n_params), Vec::new());
     let mut iterations = 0;
     let line_search_failed = loop {
         // argmin's stopping rules: L-BFGS's (gradient norm under `tol`, cost change under
@@ -1084,20 +1032,11 @@ fn minimize<O: Objective>(
         {
             break false;
         }
-        let mut line_search = MoreThuenteLineSearch::new();
-        line_search.search_direction(two_loop(&pairs, &grad));
-        let result = Executor::new(&problem, line_search)
-            .configure(|s| s.param(x.clone()).gradient(grad.clone()).cost(cost))
-            .ctrlc(false)
-            .run();
+        two_loop(&pairs, &grad, &mut direction);
+        let found = more_thuente((&x, cost, &grad), &direction, &mut trial, &eval);
         iterations += 1;
         // argmin's L-BFGS stops, without an error, when the line search fails.
-        let Ok(mut result) = result else { break true };
-        let next = result
-            .state
-            .take_param()
-            .ok_or("the line search returned no parameters")?;
-        let next_cost = result.state.get_cost();
+        let Some(next_cost) = found else { break true };
         // The new pair goes in the buffers of the oldest once there are `MEMORY`.
         let mut pair = match pairs.len() {
             MEMORY => pairs.pop_front().expect("MEMORY > 0"),
@@ -1109,28 +1048,27 @@ fn minimize<O: Objective>(
                 yy: 0.0,
             },
         };
-        problem.with(&next, |_, next_grad| {
-            let (mut sy, mut yy, mut gg) = (-0.0, -0.0, -0.0);
-            let steps = pair.s.iter_mut().zip(next.iter().zip(&x));
-            let changes = pair.y.iter_mut().zip(grad.iter_mut().zip(next_grad));
-            for ((s, (&xn, &xo)), (y, (g, &gn))) in steps.zip(changes) {
-                *s = xn - xo;
-                *y = gn - *g;
-                *g = gn;
-                sy += *y * *s;
-                yy += *y * *y;
-                gg += gn.powi(2);
-            }
-            (pair.sy, pair.rho, pair.yy) = (sy, 1.0 / sy, yy);
-            grad_norm = gg.sqrt();
-        });
+        let (mut sy, mut yy, mut gg) = (-0.0, -0.0, -0.0);
+        let steps = pair.s.iter_mut().zip(trial.x.iter().zip(&x));
+        let changes = pair.y.iter_mut().zip(grad.iter_mut().zip(&trial.grad));
+        for ((s, (&xn, &xo)), (y, (g, &gn))) in steps.zip(changes) {
+            *s = xn - xo;
+            *y = gn - *g;
+            *g = gn;
+            sy += *y * *s;
+            yy += *y * *y;
+            gg += gn.powi(2);
+        }
+        (pair.sy, pair.rho, pair.yy) = (sy, 1.0 / sy, yy);
+        grad_norm = gg.sqrt();
         pairs.push_back(pair);
-        let previous = std::mem::replace(&mut x, next);
+        // `trial.x` now holds the point before.
+        std::mem::swap(&mut x, &mut trial.x);
         (prev_cost, cost) = (cost, next_cost);
         if better(cost, best_cost) {
             (best, best_cost) = (Best::Current, cost);
         } else if matches!(best, Best::Current) {
-            best = Best::Saved(previous);
+            best = Best::Saved(trial.x.clone());
         }
     };
     let params = match best {
@@ -1153,30 +1091,32 @@ fn minimize<O: Objective>(
 
 /// The L-BFGS search direction `-H grad` by the two-loop recursion over `pairs` (oldest
 /// first), with the floating-point operations of argmin's `LBFGS::next_iter` in the same
-/// order. `q` and then `r` live in the returned vector; each pass over it finishes one
+/// order, written to `d`. `q` and then `r` live in `d`; each pass over it finishes one
 /// step and computes the dot product the next step starts with.
-fn two_loop(pairs: &VecDeque<Pair>, grad: &[f64]) -> Vec<f64> {
-    let mut d = grad.to_vec();
+fn two_loop(pairs: &VecDeque<Pair>, grad: &[f64], d: &mut Vec<f64>) {
+    d.clear();
+    d.extend_from_slice(grad);
+    let d = d.as_mut_slice();
     let n = pairs.len();
     let Some(newest) = pairs.back() else {
         // argmin's (g * 1) * -1, which is exactly -g.
-        for r in &mut d {
+        for r in d.iter_mut() {
             *r = -*r;
         }
-        return d;
+        return;
     };
     let gamma = newest.sy / newest.yy;
     let mut alpha = vec![0.0; n];
-    let mut dot = update_then_dot(&mut d, &newest.s, &newest.s, |q, _| q);
+    let mut dot = update_then_dot(d, &newest.s, &newest.s, |q, _| q);
     // q -= alpha_i y_i with alpha_i = rho_i s_i.q, newest to oldest; then r = gamma q.
     for i in (0..n).rev() {
         let a = dot * pairs[i].rho;
         alpha[i] = a;
         let y = &pairs[i].y;
         dot = if i > 0 {
-            update_then_dot(&mut d, y, &pairs[i - 1].s, |q, y| q - y * a)
+            update_then_dot(d, y, &pairs[i - 1].s, |q, y| q - y * a)
         } else {
-            update_then_dot(&mut d, y, y, |q, y| (q - y * a) * gamma)
+            update_then_dot(d, y, y, |q, y| (q - y * a) * gamma)
         };
     }
     // r += (alpha_i - rho_i y_i.r) s_i, oldest to newest; then the direction is -r.
@@ -1184,14 +1124,13 @@ fn two_loop(pairs: &VecDeque<Pair>, grad: &[f64]) -> Vec<f64> {
         let c = alpha[i] - dot * pairs[i].rho;
         let s = &pairs[i].s;
         if i + 1 < n {
-            dot = update_then_dot(&mut d, s, &pairs[i + 1].y, |r, s| r + s * c);
+            dot = update_then_dot(d, s, &pairs[i + 1].y, |r, s| r + s * c);
         } else {
             for (r, &s) in d.iter_mut().zip(s) {
                 *r = -(*r + s * c);
             }
         }
     }
-    d
 }
 
 /// Sets each `d[j]` to `update(d[j], u[j])` and returns the dot product of `w` and the
@@ -1222,44 +1161,6 @@ fn update_then_dot(d: &mut [f64], u: &[f64], w: &[f64], update: impl Fn(f64, f64
         dot += w * *d;
     }
     dot
-}
-
-/// [`minimize`] by argmin's own `LBFGS`, for the tests.
-#[cfg(test)]
-fn minimize_with_argmin<O: Objective>(
-    objective: O,
-    n_params: usize,
-    config: &FitConfig,
-) -> Result<(Vec<f64>, FitReport), String> {
-    use argmin::core::State;
-    let init = vec![0.0; n_params];
-    let problem = Cached::new(objective);
-    let mut tol = config.gradient_tolerance;
-    if config.relative_tolerance > 0.0 {
-        // Cached: the optimiser starts with the cost and gradient at this same point.
-        let norm = problem.with(&init, |_, g0| g0.iter().map(|g| g * g).sum::<f64>().sqrt());
-        tol = tol.max(config.relative_tolerance * norm);
-    }
-    let solver = argmin::solver::quasinewton::LBFGS::new(MoreThuenteLineSearch::new(), MEMORY)
-        .with_tolerance_grad(tol)
-        .map_err(|e| e.to_string())?;
-    let res = Executor::new(&problem, solver)
-        .configure(|s| s.param(init).max_iters(config.max_iterations))
-        .run()
-        .map_err(|e| format!("the optimiser failed: {e}"))?;
-    let state = res.state();
-    let params = state
-        .get_best_param()
-        .or(state.get_param())
-        .cloned()
-        .ok_or("the optimiser returned no parameters")?;
-    Ok((
-        params,
-        FitReport {
-            iterations: state.get_iter(),
-            final_cost: state.get_best_cost(),
-        },
-    ))
 }
 
 fn fit_lbfgs(
@@ -1358,6 +1259,102 @@ fn fit_linfa(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argmin::core::{CostFunction, Executor, Gradient, LineSearch};
+    use argmin::solver::linesearch::MoreThuenteLineSearch;
+    use std::cell::RefCell;
+
+    fn bits(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|g| g.to_bits()).collect()
+    }
+
+    /// A point with its cost and gradient.
+    type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
+    /// An objective remembering its last point: the line search asks for the cost and then
+    /// the gradient of the same point, and L-BFGS asks again for the gradient of the point
+    /// the line search chose.
+    struct Cached<O> {
+        objective: O,
+        last: RefCell<Option<Evaluated>>,
+    }
+
+    impl<O: Objective> Cached<O> {
+        fn new(objective: O) -> Self {
+            Cached {
+                objective,
+                last: RefCell::new(None),
+            }
+        }
+
+        /// `f` of the cost and gradient at `p`, evaluated unless `p` was the last point
+        /// (into the buffers of the last point: no allocation once warm).
+        fn with<T>(&self, p: &[f64], f: impl FnOnce(f64, &Vec<f64>) -> T) -> T {
+            let mut last = self.last.borrow_mut();
+            if !matches!(last.as_ref(), Some((q, _, _)) if q.as_slice() == p) {
+                let (mut q, _, mut g) = last.take().unwrap_or_default();
+                q.clear();
+                q.extend_from_slice(p);
+                g.resize(p.len(), 0.0);
+                let c = self.objective.eval_into(p, &mut g);
+                *last = Some((q, c, g));
+            }
+            let (_, c, g) = last.as_ref().expect("just evaluated");
+            f(*c, g)
+        }
+    }
+
+    impl<O: Objective> CostFunction for &Cached<O> {
+        type Param = Vec<f64>;
+        type Output = f64;
+        fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
+            Ok(self.with(p, |c, _| c))
+        }
+    }
+
+    impl<O: Objective> Gradient for &Cached<O> {
+        type Param = Vec<f64>;
+        type Gradient = Vec<f64>;
+        fn gradient(&self, p: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
+            Ok(self.with(p, |_, g| g.clone()))
+        }
+    }
+
+    /// [`minimize`] by argmin's own `LBFGS`, for the tests.
+    fn minimize_with_argmin<O: Objective>(
+        objective: O,
+        n_params: usize,
+        config: &FitConfig,
+    ) -> Result<(Vec<f64>, FitReport), String> {
+        use argmin::core::State;
+        let init = vec![0.0; n_params];
+        let problem = Cached::new(objective);
+        let mut tol = config.gradient_tolerance;
+        if config.relative_tolerance > 0.0 {
+            // Cached: the optimiser starts with the cost and gradient at this same point.
+            let norm = problem.with(&init, |_, g0| g0.iter().map(|g| g * g).sum::<f64>().sqrt());
+            tol = tol.max(config.relative_tolerance * norm);
+        }
+        let solver = argmin::solver::quasinewton::LBFGS::new(MoreThuenteLineSearch::new(), MEMORY)
+            .with_tolerance_grad(tol)
+            .map_err(|e| e.to_string())?;
+        let res = Executor::new(&problem, solver)
+            .configure(|s| s.param(init).max_iters(config.max_iterations))
+            .run()
+            .map_err(|e| format!("the optimiser failed: {e}"))?;
+        let state = res.state();
+        let params = state
+            .get_best_param()
+            .or(state.get_param())
+            .cloned()
+            .ok_or("the optimiser returned no parameters")?;
+        Ok((
+            params,
+            FitReport {
+                iterations: state.get_iter(),
+                final_cost: state.get_best_cost(),
+            },
+        ))
+    }
 
     fn toy() -> (SparseMatrix, Vec<usize>) {
         // 3 features, 3 classes, each class driven by one feature, with some noise rows.
@@ -1563,7 +1560,6 @@ mod tests {
     fn gradient_sums_rows_in_block_order() {
         let (x, y) = many_rows();
         let d = x.n_cols;
-        let bits = |v: &[f64]| v.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
 
         let prob = SparseProblem::new(
             Design::new(&x, None),
@@ -1626,7 +1622,6 @@ mod tests {
             our_report.final_cost.to_bits(),
             their_report.final_cost.to_bits()
         );
-        let bits = |v: &[f64]| v.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&ours), bits(&theirs));
         our_report.iterations
     }
@@ -1688,6 +1683,85 @@ mod tests {
         assert_eq!(
             minimize(binary(), d + 1, &negative).unwrap_err(),
             minimize_with_argmin(binary(), d + 1, &negative).unwrap_err()
+        );
+    }
+
+    /// A bowl, `sum_j a_j (p_j - c_j)^2 / 2`, plus `w cos(3 p_j) / 2` (not convex) and
+    /// `q p_j^4 / 4` (steep far out).
+    struct Bowl {
+        w: f64,
+        q: f64,
+    }
+
+    impl Objective for Bowl {
+        fn eval_into(&self, p: &[f64], grad: &mut [f64]) -> f64 {
+            let mut cost = 0.0;
+            for (j, (&pj, g)) in p.iter().zip(grad.iter_mut()).enumerate() {
+                let (a, c) = (0.5 + j as f64 * 0.3, (j as f64 * 0.7).sin());
+                cost += a * (pj - c) * (pj - c) / 2.0
+                    + self.w * (3.0 * pj).cos() / 2.0
+                    + self.q * pj.powi(4) / 4.0;
+                *g = a * (pj - c) - self.w * 1.5 * (3.0 * pj).sin() + self.q * pj.powi(3);
+            }
+            cost
+        }
+    }
+
+    /// The in-place line search picks argmin's step to the bit, over directions too short
+    /// and too long by far (extrapolating, bracketing, the bounds) and ones uphill.
+    #[test]
+    fn line_search_is_argmins() {
+        let n = 5;
+        let (mut found, mut failed) = (0, 0);
+        for (w, q) in [(1.0, 0.0), (0.0, 0.0), (0.0, 1.0), (0.3, 0.01)] {
+            let bowl = Bowl { w, q };
+            for start in 0..4 {
+                let x: Vec<f64> = (0..n)
+                    .map(|j| ((start * n + j) as f64 * 1.3).sin() * 2.0)
+                    .collect();
+                let (cost, grad) = bowl.eval(&x);
+                // Step lengths from 1e-9 to 1e6 of the gradient, and uphill.
+                for e in (-90..60)
+                    .step_by(3)
+                    .map(|e| e as f64 / 10.0)
+                    .chain([f64::NAN])
+                {
+                    let scale = if e.is_nan() { -1.0 } else { 10f64.powf(e) };
+                    let direction: Vec<f64> = grad
+                        .iter()
+                        .enumerate()
+                        .map(|(j, g)| -scale * g * (1.0 + 0.2 * j as f64))
+                        .collect();
+                    let mut trial = Trial::new(n);
+                    let eval = |p: &[f64], g: &mut [f64]| bowl.eval_into(p, g);
+                    let ours = more_thuente((&x, cost, &grad), &direction, &mut trial, eval);
+                    let problem = Cached::new(Bowl { w, q });
+                    let mut line_search = MoreThuenteLineSearch::new();
+                    line_search.search_direction(direction);
+                    let theirs = Executor::new(&problem, line_search)
+                        .configure(|s| s.param(x.clone()).gradient(grad.clone()).cost(cost))
+                        .ctrlc(false)
+                        .run();
+                    match (ours, theirs) {
+                        (Some(c), Ok(mut r)) => {
+                            assert_eq!(c.to_bits(), r.state.get_cost().to_bits());
+                            let p = r.state.take_param().unwrap();
+                            assert_eq!(bits(&trial.x), bits(&p), "{w} {q} {start} {scale}");
+                            assert_eq!(bits(&trial.grad), bits(&bowl.eval(&p).1));
+                            found += 1;
+                        }
+                        (None, Err(_)) => failed += 1,
+                        (ours, theirs) => panic!(
+                            "{w} {q} {start} {scale}: {ours:?} vs {:?}",
+                            theirs.map(|r| r.state.get_cost())
+                        ),
+                    }
+                }
+            }
+        }
+        assert!(
+            found > 500 && failed >= 16,
+            "{found} found, {failed} failed"
         );
     }
 
