@@ -483,14 +483,19 @@ impl Columns {
         }
     }
 
+    /// Where feature `f`'s entries start in `rows`.
+    fn start(&self, f: usize) -> usize {
+        match self.segments[f] {
+            0 => 0,
+            s => self.ends[s - 1],
+        }
+    }
+
     /// Feature `f`'s entries split by row block, in order: `(rows, values)` of each
     /// block that has some.
     fn segments(&self, f: usize) -> impl Iterator<Item = (&[u32], &[f32])> {
         let ends = &self.ends[self.segments[f]..self.segments[f + 1]];
-        let mut start = match self.segments[f] {
-            0 => 0,
-            s => self.ends[s - 1],
-        };
+        let mut start = self.start(f);
         ends.iter().map(move |&end| {
             let a = std::mem::replace(&mut start, end);
             (&self.rows[a..end], &self.values[a..end])
@@ -662,11 +667,20 @@ impl<'a> Design<'a> {
             .for_each(|(chunk, grad)| {
                 let first = chunk * ITEM_CHUNK;
                 if k == 1 {
-                    // One value a row: the same sums without the label loops.
+                    // One value a row: the same sums without the label loops, walking the
+                    // columns' segments in order.
+                    let Columns {
+                        rows,
+                        values,
+                        ends,
+                        segments,
+                    } = cols;
+                    let mut at = cols.start(first);
                     for ((f, g), &wf) in (first..).zip(grad.iter_mut()).zip(&w[first..]) {
                         let mut total = 0.0;
-                        for (rows, values) in cols.segments(f) {
-                            total += gather_dot(0.0, rows, values, diff);
+                        for &end in &ends[segments[f]..segments[f + 1]] {
+                            total += gather_dot(0.0, &rows[at..end], &values[at..end], diff);
+                            at = end;
                         }
                         if let Some((words_of_feature, adjoint)) = &words {
                             let (at, values) = words_of_feature.row(f);
@@ -735,6 +749,13 @@ fn gather_add(sum: &mut [f64], at: &[u32], values: &[f32], of: &[f64]) {
 #[inline(always)]
 fn gather_dot(init: f64, at: &[u32], values: &[f32], of: &[f64]) -> f64 {
     let mut sum = init;
+    if at.len() < 4 {
+        // Most columns of word terms are this short.
+        for (&a, &v) in at.iter().zip(values) {
+            sum += f64::from(v) * of[a as usize];
+        }
+        return sum;
+    }
     let (mut ac, mut vc) = (at.chunks_exact(4), values.chunks_exact(4));
     for (a, v) in (&mut ac).zip(&mut vc) {
         let p = [
