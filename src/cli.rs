@@ -677,7 +677,7 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
     let source: Vec<String> = a.data.iter().map(|p| p.display().to_string()).collect();
     let t0 = Instant::now();
     let pb = spinner("training");
-    let (model, report) = Classifier::train(
+    let (model, report, acc) = Classifier::train_with_accuracy(
         &data.texts,
         &data.labels,
         &settings,
@@ -686,7 +686,6 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
     )?;
     pb.finish_and_clear();
     let secs = t0.elapsed().as_secs_f64();
-    let acc = evaluate::evaluate(&model, &data).accuracy;
     model.save(&a.output)?;
     let mut out = io::stdout().lock();
     writeln!(

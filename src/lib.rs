@@ -17,6 +17,7 @@ pub mod cli;
 pub mod data;
 pub mod evaluate;
 pub mod input;
+mod linesearch;
 pub mod logistic;
 pub mod modelfile;
 pub mod output;

@@ -17,12 +17,10 @@
 //! class weights contiguous) plus the presence weights of the row's word terms plus
 //! intercepts, then softmax.
 
+use crate::linesearch::{more_thuente, Trial};
 use crate::tfidf::{LabelCounts, SparseMatrix};
-use argmin::core::{CostFunction, Executor, Gradient, LineSearch};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 use std::collections::VecDeque;
 
 /// Which optimiser fits the weights.
@@ -288,6 +286,29 @@ impl Logistic {
         labels: Vec<String>,
         config: &FitConfig,
     ) -> Result<(Logistic, FitReport), String> {
+        Logistic::fit_with_chars(x, None, y, labels, config)
+    }
+
+    /// [`Logistic::fit`] on rows that are `x` plus, when given, a factored character
+    /// block (with `x`'s rows and features).
+    pub fn fit_with_chars(
+        x: &SparseMatrix,
+        chars: Option<&CharBlock>,
+        y: &[usize],
+        labels: Vec<String>,
+        config: &FitConfig,
+    ) -> Result<(Logistic, FitReport), String> {
+        if let Some(c) = chars {
+            if c.n_rows() != x.n_rows() || c.grams.n_cols != x.n_cols {
+                return Err(format!(
+                    "a character block of {} rows and {} features for {} rows and {} features",
+                    c.n_rows(),
+                    c.grams.n_cols,
+                    x.n_rows(),
+                    x.n_cols
+                ));
+            }
+        }
         let k = labels.len();
         if k < 2 {
             return Err(format!("training needs at least 2 labels, found {k}"));
@@ -306,13 +327,53 @@ impl Logistic {
         }
         let d = x.n_cols;
         let (params, report) = match config.solver {
-            Solver::Lbfgs => fit_lbfgs(x, y, k, config)?,
-            Solver::Linfa => fit_linfa(x, y, k, config)?,
+            Solver::Lbfgs => fit_lbfgs(Design::new(x, chars), y, k, config)?,
+            Solver::Linfa => fit_linfa(x, chars, y, k, config)?,
         };
         let weights = params[..d * k].iter().map(|&v| v as f32).collect();
         let intercepts = params[d * k..].iter().map(|&v| v as f32).collect();
         let model = Logistic::from_parts(labels, d, weights, intercepts)?;
         Ok((model, report))
+    }
+}
+
+impl Logistic {
+    /// The label index (highest score, the first on ties) of each row of `x` plus, when
+    /// given, its factored character block: the training rows' labels without
+    /// featurizing the texts again.
+    pub fn label_rows(&self, x: &SparseMatrix, chars: Option<&CharBlock>) -> Vec<usize> {
+        let k = self.labels.len();
+        // Each word's share of the scores, as the scorer computes it.
+        let word_scores: Vec<f32> = chars.map_or_else(Vec::new, |c| {
+            let mut s = vec![0f32; c.n_words() * k];
+            for (e, se) in s.chunks_exact_mut(k).enumerate() {
+                let (feats, vals) = c.grams.row(e);
+                for (&f, &u) in feats.iter().zip(vals) {
+                    add_scaled::<0>(se, &self.weights[f as usize * k..], u);
+                }
+            }
+            s
+        });
+        (0..x.n_rows())
+            .into_par_iter()
+            .with_min_len(256)
+            .map_init(
+                || (Vec::new(), vec![0f32; k]),
+                |(row, out), i| {
+                    let (idx, val) = x.row(i);
+                    row.clear();
+                    row.extend(idx.iter().copied().zip(val.iter().copied()));
+                    self.scores_into(row, out);
+                    if let Some(c) = chars {
+                        let (words, scales) = c.tokens.row(i);
+                        for (&e, &s) in words.iter().zip(scales) {
+                            add_scaled::<0>(out, &word_scores[e as usize * k..], s);
+                        }
+                    }
+                    crate::pipeline::argmax(out)
+                },
+            )
+            .collect()
     }
 }
 
@@ -367,9 +428,6 @@ pub fn sample_weights(y: &[usize], k: usize, cw: ClassWeight) -> Vec<f64> {
     }
 }
 
-/// A point with its cost and gradient.
-type Evaluated = (Vec<f64>, f64, Vec<f64>);
-
 /// A smooth objective to minimise: its cost and gradient at a point.
 trait Objective {
     /// The cost at `p`, writing the gradient over all of `grad` (as long as `p`).
@@ -389,9 +447,6 @@ trait Objective {
 /// not depend on how many threads computed them.
 const ROW_BLOCK: usize = 2048;
 
-/// Features per parallel task of the weights' gradient.
-const FEATURE_CHUNK: usize = 4096;
-
 /// The training rows by feature (compressed sparse columns), each feature's rows in
 /// increasing order and cut where a row block ends: the weights' gradient is computed
 /// feature by feature from these, touching only the entries the rows hold and writing
@@ -409,28 +464,12 @@ struct Columns {
 impl Columns {
     fn new(x: &SparseMatrix) -> Columns {
         let d = x.n_cols;
-        let mut starts = vec![0usize; d + 1];
-        for i in 0..x.n_rows() {
-            for &f in x.row(i).0 {
-                starts[f as usize + 1] += 1;
-            }
-        }
-        for f in 0..d {
-            starts[f + 1] += starts[f];
-        }
-        let mut next = starts[..d].to_vec();
-        let mut rows = vec![0u32; starts[d]];
-        let mut values = vec![0f32; starts[d]];
-        for i in 0..x.n_rows() {
-            let row = u32::try_from(i).expect("at most 2^32 training rows");
-            let (idx, val) = x.row(i);
-            for (&f, &v) in idx.iter().zip(val) {
-                let at = &mut next[f as usize];
-                rows[*at] = row;
-                values[*at] = v;
-                *at += 1;
-            }
-        }
+        let SparseMatrix {
+            indptr: starts,
+            indices: rows,
+            values,
+            ..
+        } = transpose(x);
         let mut ends = Vec::new();
         let mut segments = Vec::with_capacity(d + 1);
         segments.push(0);
@@ -453,14 +492,19 @@ impl Columns {
         }
     }
 
+    /// Where feature `f`'s entries start in `rows`.
+    fn start(&self, f: usize) -> usize {
+        match self.segments[f] {
+            0 => 0,
+            s => self.ends[s - 1],
+        }
+    }
+
     /// Feature `f`'s entries split by row block, in order: `(rows, values)` of each
     /// block that has some.
     fn segments(&self, f: usize) -> impl Iterator<Item = (&[u32], &[f32])> {
         let ends = &self.ends[self.segments[f]..self.segments[f + 1]];
-        let mut start = match self.segments[f] {
-            0 => 0,
-            s => self.ends[s - 1],
-        };
+        let mut start = self.start(f);
         ends.iter().map(move |&end| {
             let a = std::mem::replace(&mut start, end);
             (&self.rows[a..end], &self.values[a..end])
@@ -468,53 +512,245 @@ impl Columns {
     }
 }
 
-/// Writes the weights' gradient into `grad` (`d * k`, feature-major): for feature `f`
-/// and label `c`, `sum_i x_if * diff[i * k + c]` (each row block's sum in row order,
-/// the blocks' sums in block order), plus `scale * w[f * k + c]`.
-fn weight_gradient(
-    cols: &Columns,
-    diff: &[f64],
-    k: usize,
-    w: &[f64],
-    scale: f64,
-    grad: &mut [f64],
-) {
-    grad.par_chunks_mut(FEATURE_CHUNK * k)
-        .enumerate()
-        .for_each(|(chunk, grad)| {
-            let first = chunk * FEATURE_CHUNK;
-            if k == 1 {
-                // One value a row: the same sums without the label loops.
-                for ((f, g), &wf) in (first..).zip(grad.iter_mut()).zip(&w[first..]) {
-                    let mut total = 0.0;
-                    for (rows, values) in cols.segments(f) {
-                        total += gather_dot(0.0, rows, values, diff);
-                    }
-                    *g = total + scale * wf;
-                }
-                return;
+/// `m` by column: row `f` of the result lists the `(row, value)` entries of column `f`,
+/// rows in increasing order (each as often as `m` holds it).
+fn transpose(m: &SparseMatrix) -> SparseMatrix {
+    let d = m.n_cols;
+    let mut starts = vec![0usize; d + 1];
+    for &f in &m.indices {
+        starts[f as usize + 1] += 1;
+    }
+    for f in 0..d {
+        starts[f + 1] += starts[f];
+    }
+    let mut next = starts[..d].to_vec();
+    let mut rows = vec![0u32; starts[d]];
+    let mut values = vec![0f32; starts[d]];
+    for i in 0..m.n_rows() {
+        let row = u32::try_from(i).expect("at most 2^32 rows");
+        let (idx, val) = m.row(i);
+        for (&f, &v) in idx.iter().zip(val) {
+            let at = &mut next[f as usize];
+            rows[*at] = row;
+            values[*at] = v;
+            *at += 1;
+        }
+    }
+    SparseMatrix {
+        n_cols: m.n_rows(),
+        indptr: starts,
+        indices: rows,
+        values,
+    }
+}
+
+/// The character n-gram block of training rows, kept factored the way TF-IDF builds it:
+/// a row's block is the sum, over the row's tokens, of each token's word vector (its
+/// n-grams' `(feature, value)`), times the row's scale. So `X_char = T G`, with `T` the
+/// rows' tokens (row by word, the row's scale at each token) and `G` the words' n-grams
+/// (word by feature), and the objective computes `X_char w` as `T (G w)` and
+/// `X_char' d` as `G' (T' d)`: each distinct word's n-grams are read once a pass, not
+/// once for every row holding it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CharBlock {
+    /// One row per training row: `(word, the row's scale)` per token, in order.
+    tokens: SparseMatrix,
+    /// One row per word: its n-grams' `(feature, value)`.
+    grams: SparseMatrix,
+}
+
+impl CharBlock {
+    /// An empty block over `n_features` features.
+    pub fn new(n_features: usize) -> CharBlock {
+        CharBlock {
+            tokens: SparseMatrix::new(0),
+            grams: SparseMatrix::new(n_features),
+        }
+    }
+
+    /// Adds a word with n-grams `grams` (`(feature, value)`), returning its index.
+    pub fn push_word(&mut self, grams: &[(u32, f32)]) -> u32 {
+        assert!(grams.iter().all(|&(f, _)| (f as usize) < self.grams.n_cols));
+        self.grams.push_row(grams);
+        self.tokens.n_cols = self.grams.n_rows();
+        u32::try_from(self.grams.n_rows() - 1).expect("at most 2^32 words")
+    }
+
+    /// Adds a row: its tokens (word indices, each word's vector counted once per token)
+    /// and the scale of their sum.
+    pub fn push_row(&mut self, words: &[u32], scale: f32) {
+        assert!(words.iter().all(|&e| (e as usize) < self.tokens.n_cols));
+        let start = self.tokens.indices.len();
+        self.tokens.indices.extend_from_slice(words);
+        self.tokens.values.resize(start + words.len(), scale);
+        self.tokens.indptr.push(self.tokens.indices.len());
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.tokens.n_rows()
+    }
+
+    pub fn n_words(&self) -> usize {
+        self.grams.n_rows()
+    }
+
+    /// `f(feature, value)` for each entry of row `i`'s block, token by token (a feature
+    /// more than one token holds comes more than once).
+    pub fn for_each_in_row(&self, i: usize, mut f: impl FnMut(u32, f64)) {
+        let (words, scales) = self.tokens.row(i);
+        for (&e, &s) in words.iter().zip(scales) {
+            let (feats, vals) = self.grams.row(e as usize);
+            for (&g, &u) in feats.iter().zip(vals) {
+                f(g, f64::from(s) * f64::from(u));
             }
-            let mut sum = vec![0.0; k];
-            for (f, gf) in (first..).zip(grad.chunks_exact_mut(k)) {
-                gf.fill(0.0);
-                for (rows, values) in cols.segments(f) {
-                    sum.fill(0.0);
-                    for (&r, &x) in rows.iter().zip(values) {
-                        let x = f64::from(x);
-                        let r = r as usize * k;
-                        for (s, &dc) in sum.iter_mut().zip(&diff[r..r + k]) {
-                            *s += x * dc;
+        }
+    }
+}
+
+/// Items per parallel task of the passes over words and features.
+const ITEM_CHUNK: usize = 4096;
+
+/// The training rows as the objectives read them: sparse rows `x` (by feature too), plus
+/// an optional factored character block over the same features.
+struct Design<'a> {
+    x: &'a SparseMatrix,
+    columns: Columns,
+    chars: Option<Factored<'a>>,
+}
+
+/// A [`CharBlock`] with its transposes.
+struct Factored<'a> {
+    block: &'a CharBlock,
+    /// Per word, the rows it is a token of (`T'`).
+    rows_of_word: SparseMatrix,
+    /// Per feature, the words holding it (`G'`).
+    words_of_feature: SparseMatrix,
+}
+
+impl<'a> Design<'a> {
+    fn new(x: &'a SparseMatrix, chars: Option<&'a CharBlock>) -> Design<'a> {
+        Design {
+            x,
+            columns: Columns::new(x),
+            chars: chars.map(|block| Factored {
+                block,
+                rows_of_word: transpose(&block.tokens),
+                words_of_feature: transpose(&block.grams),
+            }),
+        }
+    }
+
+    /// `G w`: each word's share of the scores (`k` a word); empty without a character
+    /// block.
+    fn word_scores(&self, w: &[f64], k: usize) -> Vec<f64> {
+        match &self.chars {
+            Some(c) => gather_rows(&c.block.grams, w, k),
+            None => Vec::new(),
+        }
+    }
+
+    /// Adds row `i`'s scores (`k` of them) from `w` to `z`: its sparse entries, then its
+    /// character block from `word_scores`.
+    #[inline(always)]
+    fn add_scores(&self, i: usize, w: &[f64], word_scores: &[f64], z: &mut [f64]) {
+        let (idx, val) = self.x.row(i);
+        gather_add(z, idx, val, w);
+        if let Some(c) = &self.chars {
+            let (words, scales) = c.block.tokens.row(i);
+            gather_add(z, words, scales, word_scores);
+        }
+    }
+
+    /// Writes the weights' gradient into `grad` (`d * k`, feature-major): for feature
+    /// `f` and label `c`, `sum_i x_if * diff[i * k + c]` (each row block's sum in row
+    /// order, the blocks' sums in block order; then the character block's share, as
+    /// `G' (T' diff)`, each sum in index order), plus `scale * w[f * k + c]`.
+    fn weight_gradient(&self, diff: &[f64], k: usize, w: &[f64], scale: f64, grad: &mut [f64]) {
+        let words = self
+            .chars
+            .as_ref()
+            .map(|c| (&c.words_of_feature, gather_rows(&c.rows_of_word, diff, k)));
+        let cols = &self.columns;
+        grad.par_chunks_mut(ITEM_CHUNK * k)
+            .enumerate()
+            .for_each(|(chunk, grad)| {
+                let first = chunk * ITEM_CHUNK;
+                if k == 1 {
+                    // One value a row: the same sums without the label loops, walking the
+                    // columns' segments in order.
+                    let Columns {
+                        rows,
+                        values,
+                        ends,
+                        segments,
+                    } = cols;
+                    let mut at = cols.start(first);
+                    for ((f, g), &wf) in (first..).zip(grad.iter_mut()).zip(&w[first..]) {
+                        let mut total = 0.0;
+                        for &end in &ends[segments[f]..segments[f + 1]] {
+                            total += gather_dot(0.0, &rows[at..end], &values[at..end], diff);
+                            at = end;
+                        }
+                        if let Some((words_of_feature, adjoint)) = &words {
+                            let (at, values) = words_of_feature.row(f);
+                            total = gather_dot(total, at, values, adjoint);
+                        }
+                        *g = total + scale * wf;
+                    }
+                    return;
+                }
+                let mut sum = vec![0.0; k];
+                for (f, gf) in (first..).zip(grad.chunks_exact_mut(k)) {
+                    gf.fill(0.0);
+                    for (rows, values) in cols.segments(f) {
+                        sum.fill(0.0);
+                        gather_add(&mut sum, rows, values, diff);
+                        for (g, &s) in gf.iter_mut().zip(&sum) {
+                            *g += s;
                         }
                     }
-                    for (g, &s) in gf.iter_mut().zip(&sum) {
-                        *g += s;
+                    if let Some((words_of_feature, adjoint)) = &words {
+                        let (at, values) = words_of_feature.row(f);
+                        gather_add(gf, at, values, adjoint);
+                    }
+                    for (g, &wc) in gf.iter_mut().zip(&w[f * k..f * k + k]) {
+                        *g += scale * wc;
                     }
                 }
-                for (g, &wc) in gf.iter_mut().zip(&w[f * k..f * k + k]) {
-                    *g += scale * wc;
-                }
+            });
+    }
+}
+
+/// Row `r` of the result (`k` values) is `sum_j m_rj * of[j * k..j * k + k]`, each sum
+/// in index order; rows in parallel.
+fn gather_rows(m: &SparseMatrix, of: &[f64], k: usize) -> Vec<f64> {
+    let mut out = vec![0.0; m.n_rows() * k];
+    out.par_chunks_mut(ITEM_CHUNK * k)
+        .enumerate()
+        .for_each(|(chunk, out)| {
+            for (r, o) in (chunk * ITEM_CHUNK..).zip(out.chunks_exact_mut(k)) {
+                let (at, values) = m.row(r);
+                gather_add(o, at, values, of);
             }
         });
+    out
+}
+
+/// `sum[c] += values[j] * of[at[j] * k + c]` for each `j` in order (`k = sum.len()`).
+#[inline(always)]
+fn gather_add(sum: &mut [f64], at: &[u32], values: &[f32], of: &[f64]) {
+    let k = sum.len();
+    if k == 1 {
+        sum[0] = gather_dot(sum[0], at, values, of);
+        return;
+    }
+    for (&r, &x) in at.iter().zip(values) {
+        let x = f64::from(x);
+        let r = r as usize * k;
+        for (s, &o) in sum.iter_mut().zip(&of[r..r + k]) {
+            *s += x * o;
+        }
+    }
 }
 
 /// `init + sum_j values[j] * of[at[j]]`, added in order. Four at a time, so the
@@ -522,6 +758,13 @@ fn weight_gradient(
 #[inline(always)]
 fn gather_dot(init: f64, at: &[u32], values: &[f32], of: &[f64]) -> f64 {
     let mut sum = init;
+    if at.len() < 4 {
+        // Most columns of word terms are this short.
+        for (&a, &v) in at.iter().zip(values) {
+            sum += f64::from(v) * of[a as usize];
+        }
+        return sum;
+    }
     let (mut ac, mut vc) = (at.chunks_exact(4), values.chunks_exact(4));
     for (a, v) in (&mut ac).zip(&mut vc) {
         let p = [
@@ -572,8 +815,7 @@ fn blocked_rows(
 /// The multinomial objective: parameters are `W` feature-major (`d * k`) then `k`
 /// intercepts.
 struct SparseProblem<'a> {
-    x: &'a SparseMatrix,
-    columns: Columns,
+    rows: Design<'a>,
     y: &'a [usize],
     k: usize,
     alpha: f64,
@@ -582,15 +824,14 @@ struct SparseProblem<'a> {
 
 impl<'a> SparseProblem<'a> {
     fn new(
-        x: &'a SparseMatrix,
+        rows: Design<'a>,
         y: &'a [usize],
         k: usize,
         alpha: f64,
         sample_weight: Vec<f64>,
     ) -> Self {
         SparseProblem {
-            x,
-            columns: Columns::new(x),
+            rows,
             y,
             k,
             alpha,
@@ -601,14 +842,15 @@ impl<'a> SparseProblem<'a> {
 
 impl Objective for SparseProblem<'_> {
     fn eval_into(&self, p: &[f64], grad: &mut [f64]) -> f64 {
-        let (k, d) = (self.k, self.x.n_cols);
+        let (k, d) = (self.k, self.rows.x.n_cols);
         let (w, b) = p.split_at(d * k);
-        let mut diff = vec![0.0; self.x.n_rows() * k];
+        let word_scores = self.rows.word_scores(w, k);
+        let mut diff = vec![0.0; self.rows.x.n_rows() * k];
         let (mut cost, bias) = blocked_rows(&mut diff, k, |first, diff, bias| {
-            self.loss_rows(w, b, first, diff, bias)
+            self.loss_rows(w, b, &word_scores, first, diff, bias)
         });
         let (gw, gb) = grad.split_at_mut(d * k);
-        weight_gradient(&self.columns, &diff, k, w, self.alpha, gw);
+        self.rows.weight_gradient(&diff, k, w, self.alpha, gw);
         gb.copy_from_slice(&bias);
         let mut norm = 0.0;
         for &wj in w {
@@ -626,6 +868,7 @@ impl SparseProblem<'_> {
         &self,
         w: &[f64],
         b: &[f64],
+        word_scores: &[f64],
         first: usize,
         diff: &mut [f64],
         bias: &mut [f64],
@@ -633,15 +876,8 @@ impl SparseProblem<'_> {
         let k = self.k;
         let mut cost = 0.0;
         for (i, z) in (first..).zip(diff.chunks_exact_mut(k)) {
-            let (idx, val) = self.x.row(i);
             z.copy_from_slice(b);
-            for (&f, &v) in idx.iter().zip(val) {
-                let wf = &w[f as usize * k..f as usize * k + k];
-                let v = f64::from(v);
-                for (zc, &wc) in z.iter_mut().zip(wf) {
-                    *zc += v * wc;
-                }
-            }
+            self.rows.add_scores(i, w, word_scores, z);
             let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let yi = self.y[i];
             let si = self.sample_weight[i];
@@ -670,18 +906,16 @@ impl SparseProblem<'_> {
 /// `alpha * sum_c W_c` must vanish), so the loss is binary logistic on `x.v + c` and
 /// the penalty `alpha/4 * ||v||^2`. Parameters: `v` (`d`) then `c`.
 struct BinaryProblem<'a> {
-    x: &'a SparseMatrix,
-    columns: Columns,
+    rows: Design<'a>,
     y: &'a [usize],
     alpha: f64,
     sample_weight: Vec<f64>,
 }
 
 impl<'a> BinaryProblem<'a> {
-    fn new(x: &'a SparseMatrix, y: &'a [usize], alpha: f64, sample_weight: Vec<f64>) -> Self {
+    fn new(rows: Design<'a>, y: &'a [usize], alpha: f64, sample_weight: Vec<f64>) -> Self {
         BinaryProblem {
-            x,
-            columns: Columns::new(x),
+            rows,
             y,
             alpha,
             sample_weight,
@@ -691,16 +925,17 @@ impl<'a> BinaryProblem<'a> {
 
 impl Objective for BinaryProblem<'_> {
     fn eval_into(&self, p: &[f64], grad: &mut [f64]) -> f64 {
-        let d = self.x.n_cols;
+        let d = self.rows.x.n_cols;
         let (v, c) = (&p[..d], p[d]);
-        let mut diff = vec![0.0; self.x.n_rows()];
+        let word_scores = self.rows.word_scores(v, 1);
+        let mut diff = vec![0.0; self.rows.x.n_rows()];
         let (mut cost, bias) = blocked_rows(&mut diff, 1, |first, diff, bias| {
-            let (cost, sum) = self.loss_rows(v, c, first, diff);
+            let (cost, sum) = self.loss_rows(v, c, &word_scores, first, diff);
             bias[0] = sum;
             cost
         });
         let (gv, gc) = grad.split_at_mut(d);
-        weight_gradient(&self.columns, &diff, 1, v, 0.5 * self.alpha, gv);
+        self.rows.weight_gradient(&diff, 1, v, 0.5 * self.alpha, gv);
         gc[0] = bias[0];
         let mut norm = 0.0;
         for &vj in v {
@@ -714,12 +949,20 @@ impl Objective for BinaryProblem<'_> {
 impl BinaryProblem<'_> {
     /// Loss of the rows from `first` (as many as `diff` holds), writing each row's
     /// `s_i * (p_i - y_i)` to `diff`; also returns the sum of those.
-    fn loss_rows(&self, v: &[f64], c: f64, first: usize, diff: &mut [f64]) -> (f64, f64) {
+    fn loss_rows(
+        &self,
+        v: &[f64],
+        c: f64,
+        word_scores: &[f64],
+        first: usize,
+        diff: &mut [f64],
+    ) -> (f64, f64) {
         let mut cost = 0.0;
         let mut sum = 0.0;
         for (i, di) in (first..).zip(diff.iter_mut()) {
-            let (idx, val) = self.x.row(i);
-            let z = gather_dot(c, idx, val, v);
+            let mut z = [c];
+            self.rows.add_scores(i, v, word_scores, &mut z);
+            let z = z[0];
             let si = self.sample_weight[i];
             let positive = self.y[i] == 1;
             // -log sigmoid(t z) with t = +-1, computed stably
@@ -740,55 +983,6 @@ impl BinaryProblem<'_> {
             sum += *di;
         }
         (cost, sum)
-    }
-}
-
-/// An objective remembering its last point: the line search asks for the cost and then
-/// the gradient of the same point, and L-BFGS asks again for the gradient of the point
-/// the line search chose.
-struct Cached<O> {
-    objective: O,
-    last: RefCell<Option<Evaluated>>,
-}
-
-impl<O: Objective> Cached<O> {
-    fn new(objective: O) -> Self {
-        Cached {
-            objective,
-            last: RefCell::new(None),
-        }
-    }
-
-    /// `f` of the cost and gradient at `p`, evaluated unless `p` was the last point
-    /// (into the buffers of the last point: no allocation once warm).
-    fn with<T>(&self, p: &[f64], f: impl FnOnce(f64, &Vec<f64>) -> T) -> T {
-        let mut last = self.last.borrow_mut();
-        if !matches!(last.as_ref(), Some((q, _, _)) if q.as_slice() == p) {
-            let (mut q, _, mut g) = last.take().unwrap_or_default();
-            q.clear();
-            q.extend_from_slice(p);
-            g.resize(p.len(), 0.0);
-            let c = self.objective.eval_into(p, &mut g);
-            *last = Some((q, c, g));
-        }
-        let (_, c, g) = last.as_ref().expect("just evaluated");
-        f(*c, g)
-    }
-}
-
-impl<O: Objective> CostFunction for &Cached<O> {
-    type Param = Vec<f64>;
-    type Output = f64;
-    fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
-        Ok(self.with(p, |c, _| c))
-    }
-}
-
-impl<O: Objective> Gradient for &Cached<O> {
-    type Param = Vec<f64>;
-    type Gradient = Vec<f64>;
-    fn gradient(&self, p: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.with(p, |_, g| g.clone()))
     }
 }
 
@@ -826,36 +1020,38 @@ fn better(cost: f64, best: f64) -> bool {
 ///
 /// This is argmin's `LBFGS` (0.11, memory 10, no L1 term, run by its `Executor`) done
 /// in place: the same two-loop recursion with the same floating-point operations in the
-/// same order, the same stopping rules and the same point returned, so the same bits
-/// come out (`same_steps_as_argmin_lbfgs` checks it). Only the bookkeeping differs:
-/// argmin's `Vec` arithmetic allocates a fresh vector for every operation (about 40 an
-/// iteration) and recomputes every pair's `y.s` each iteration; here a pair keeps its
-/// dot products, each step of the two loops does its update and the next step's dot
-/// product in one pass, and the pairs' buffers are reused.
+/// same order, the same line search ([`more_thuente`]), the same stopping rules and the
+/// same point returned, so the same bits come out (`same_steps_as_argmin_lbfgs` checks
+/// it). Only the bookkeeping differs: argmin's `Vec` arithmetic allocates a fresh vector
+/// for every operation (about 40 an iteration), its executor clones the point and the
+/// gradient several times a line-search step, and it recomputes every pair's `y.s` each
+/// iteration; here a pair keeps its dot products, each step of the two loops does its
+/// update and the next step's dot product in one pass, and the buffers of the point,
+/// the gradients, the direction and the pairs are reused.
 fn minimize<O: Objective>(
     objective: O,
     n_params: usize,
     config: &FitConfig,
 ) -> Result<(Vec<f64>, FitReport), String> {
-    let problem = Cached::new(objective);
     let mut x = vec![0.0; n_params];
+    let mut grad = vec![0.0; n_params];
+    let mut cost = objective.eval_into(&x, &mut grad);
+    let mut grad_norm = grad.iter().map(|g| g.powi(2)).sum::<f64>().sqrt();
     let mut tol = config.gradient_tolerance;
     if config.relative_tolerance > 0.0 {
-        // Cached: the optimiser starts with the cost and gradient at this same point.
-        let norm = problem.with(&x, |_, g0| g0.iter().map(|g| g * g).sum::<f64>().sqrt());
-        tol = tol.max(config.relative_tolerance * norm);
+        tol = tol.max(config.relative_tolerance * grad_norm);
     }
     if tol < 0.0 {
         return Err("Invalid parameter: \"`L-BFGS`: gradient tolerance must be >= 0.\"".into());
     }
-    let (mut cost, mut grad) = problem.with(&x, |c, g| (c, g.clone()));
-    let mut grad_norm = grad.iter().map(|g| g.powi(2)).sum::<f64>().sqrt();
     let mut prev_cost = f64::INFINITY;
     let (mut best, mut best_cost) = (Best::None, f64::INFINITY);
     if better(cost, best_cost) {
         (best, best_cost) = (Best::Current, cost);
     }
     let mut pairs: VecDeque<Pair> = VecDeque::with_capacity(MEMORY);
+    let eval = |p: &[f64], g: &mut [f64]| objective.eval_into(p, g);
+    let (mut trial, mut direction) = (Trial::new(n_params), Vec::new());
     let mut iterations = 0;
     let line_search_failed = loop {
         // argmin's stopping rules: L-BFGS's (gradient norm under `tol`, cost change under
@@ -866,20 +1062,11 @@ fn minimize<O: Objective>(
         {
             break false;
         }
-        let mut line_search = MoreThuenteLineSearch::new();
-        line_search.search_direction(two_loop(&pairs, &grad));
-        let result = Executor::new(&problem, line_search)
-            .configure(|s| s.param(x.clone()).gradient(grad.clone()).cost(cost))
-            .ctrlc(false)
-            .run();
+        two_loop(&pairs, &grad, &mut direction);
+        let found = more_thuente((&x, cost, &grad), &direction, &mut trial, &eval);
         iterations += 1;
         // argmin's L-BFGS stops, without an error, when the line search fails.
-        let Ok(mut result) = result else { break true };
-        let next = result
-            .state
-            .take_param()
-            .ok_or("the line search returned no parameters")?;
-        let next_cost = result.state.get_cost();
+        let Some(next_cost) = found else { break true };
         // The new pair goes in the buffers of the oldest once there are `MEMORY`.
         let mut pair = match pairs.len() {
             MEMORY => pairs.pop_front().expect("MEMORY > 0"),
@@ -891,28 +1078,27 @@ fn minimize<O: Objective>(
                 yy: 0.0,
             },
         };
-        problem.with(&next, |_, next_grad| {
-            let (mut sy, mut yy, mut gg) = (-0.0, -0.0, -0.0);
-            let steps = pair.s.iter_mut().zip(next.iter().zip(&x));
-            let changes = pair.y.iter_mut().zip(grad.iter_mut().zip(next_grad));
-            for ((s, (&xn, &xo)), (y, (g, &gn))) in steps.zip(changes) {
-                *s = xn - xo;
-                *y = gn - *g;
-                *g = gn;
-                sy += *y * *s;
-                yy += *y * *y;
-                gg += gn.powi(2);
-            }
-            (pair.sy, pair.rho, pair.yy) = (sy, 1.0 / sy, yy);
-            grad_norm = gg.sqrt();
-        });
+        let (mut sy, mut yy, mut gg) = (-0.0, -0.0, -0.0);
+        let steps = pair.s.iter_mut().zip(trial.x.iter().zip(&x));
+        let changes = pair.y.iter_mut().zip(grad.iter_mut().zip(&trial.grad));
+        for ((s, (&xn, &xo)), (y, (g, &gn))) in steps.zip(changes) {
+            *s = xn - xo;
+            *y = gn - *g;
+            *g = gn;
+            sy += *y * *s;
+            yy += *y * *y;
+            gg += gn.powi(2);
+        }
+        (pair.sy, pair.rho, pair.yy) = (sy, 1.0 / sy, yy);
+        grad_norm = gg.sqrt();
         pairs.push_back(pair);
-        let previous = std::mem::replace(&mut x, next);
+        // `trial.x` now holds the point before.
+        std::mem::swap(&mut x, &mut trial.x);
         (prev_cost, cost) = (cost, next_cost);
         if better(cost, best_cost) {
             (best, best_cost) = (Best::Current, cost);
         } else if matches!(best, Best::Current) {
-            best = Best::Saved(previous);
+            best = Best::Saved(trial.x.clone());
         }
     };
     let params = match best {
@@ -935,30 +1121,32 @@ fn minimize<O: Objective>(
 
 /// The L-BFGS search direction `-H grad` by the two-loop recursion over `pairs` (oldest
 /// first), with the floating-point operations of argmin's `LBFGS::next_iter` in the same
-/// order. `q` and then `r` live in the returned vector; each pass over it finishes one
+/// order, written to `d`. `q` and then `r` live in `d`; each pass over it finishes one
 /// step and computes the dot product the next step starts with.
-fn two_loop(pairs: &VecDeque<Pair>, grad: &[f64]) -> Vec<f64> {
-    let mut d = grad.to_vec();
+fn two_loop(pairs: &VecDeque<Pair>, grad: &[f64], d: &mut Vec<f64>) {
+    d.clear();
+    d.extend_from_slice(grad);
+    let d = d.as_mut_slice();
     let n = pairs.len();
     let Some(newest) = pairs.back() else {
         // argmin's (g * 1) * -1, which is exactly -g.
-        for r in &mut d {
+        for r in d.iter_mut() {
             *r = -*r;
         }
-        return d;
+        return;
     };
     let gamma = newest.sy / newest.yy;
     let mut alpha = vec![0.0; n];
-    let mut dot = update_then_dot(&mut d, &newest.s, &newest.s, |q, _| q);
+    let mut dot = update_then_dot(d, &newest.s, &newest.s, |q, _| q);
     // q -= alpha_i y_i with alpha_i = rho_i s_i.q, newest to oldest; then r = gamma q.
     for i in (0..n).rev() {
         let a = dot * pairs[i].rho;
         alpha[i] = a;
         let y = &pairs[i].y;
         dot = if i > 0 {
-            update_then_dot(&mut d, y, &pairs[i - 1].s, |q, y| q - y * a)
+            update_then_dot(d, y, &pairs[i - 1].s, |q, y| q - y * a)
         } else {
-            update_then_dot(&mut d, y, y, |q, y| (q - y * a) * gamma)
+            update_then_dot(d, y, y, |q, y| (q - y * a) * gamma)
         };
     }
     // r += (alpha_i - rho_i y_i.r) s_i, oldest to newest; then the direction is -r.
@@ -966,14 +1154,13 @@ fn two_loop(pairs: &VecDeque<Pair>, grad: &[f64]) -> Vec<f64> {
         let c = alpha[i] - dot * pairs[i].rho;
         let s = &pairs[i].s;
         if i + 1 < n {
-            dot = update_then_dot(&mut d, s, &pairs[i + 1].y, |r, s| r + s * c);
+            dot = update_then_dot(d, s, &pairs[i + 1].y, |r, s| r + s * c);
         } else {
             for (r, &s) in d.iter_mut().zip(s) {
                 *r = -(*r + s * c);
             }
         }
     }
-    d
 }
 
 /// Sets each `d[j]` to `update(d[j], u[j])` and returns the dot product of `w` and the
@@ -1006,54 +1193,16 @@ fn update_then_dot(d: &mut [f64], u: &[f64], w: &[f64], update: impl Fn(f64, f64
     dot
 }
 
-/// [`minimize`] by argmin's own `LBFGS`, for the tests.
-#[cfg(test)]
-fn minimize_with_argmin<O: Objective>(
-    objective: O,
-    n_params: usize,
-    config: &FitConfig,
-) -> Result<(Vec<f64>, FitReport), String> {
-    use argmin::core::State;
-    let init = vec![0.0; n_params];
-    let problem = Cached::new(objective);
-    let mut tol = config.gradient_tolerance;
-    if config.relative_tolerance > 0.0 {
-        // Cached: the optimiser starts with the cost and gradient at this same point.
-        let norm = problem.with(&init, |_, g0| g0.iter().map(|g| g * g).sum::<f64>().sqrt());
-        tol = tol.max(config.relative_tolerance * norm);
-    }
-    let solver = argmin::solver::quasinewton::LBFGS::new(MoreThuenteLineSearch::new(), MEMORY)
-        .with_tolerance_grad(tol)
-        .map_err(|e| e.to_string())?;
-    let res = Executor::new(&problem, solver)
-        .configure(|s| s.param(init).max_iters(config.max_iterations))
-        .run()
-        .map_err(|e| format!("the optimiser failed: {e}"))?;
-    let state = res.state();
-    let params = state
-        .get_best_param()
-        .or(state.get_param())
-        .cloned()
-        .ok_or("the optimiser returned no parameters")?;
-    Ok((
-        params,
-        FitReport {
-            iterations: state.get_iter(),
-            final_cost: state.get_best_cost(),
-        },
-    ))
-}
-
 fn fit_lbfgs(
-    x: &SparseMatrix,
+    rows: Design,
     y: &[usize],
     k: usize,
     config: &FitConfig,
 ) -> Result<(Vec<f64>, FitReport), String> {
     let sample_weight = sample_weights(y, k, config.class_weight);
-    let d = x.n_cols;
+    let d = rows.x.n_cols;
     if k == 2 {
-        let problem = BinaryProblem::new(x, y, config.alpha, sample_weight);
+        let problem = BinaryProblem::new(rows, y, config.alpha, sample_weight);
         let (vc, report) = minimize(problem, d + 1, config)?;
         // Back to the multinomial layout: W_1 = v/2, W_0 = -v/2, b_1 = c/2, b_0 = -c/2.
         let mut params = vec![0.0; 2 * d + 2];
@@ -1065,12 +1214,13 @@ fn fit_lbfgs(
         params[2 * d + 1] = 0.5 * vc[d];
         return Ok((params, report));
     }
-    let problem = SparseProblem::new(x, y, k, config.alpha, sample_weight);
+    let problem = SparseProblem::new(rows, y, k, config.alpha, sample_weight);
     minimize(problem, d * k + k, config)
 }
 
 fn fit_linfa(
     x: &SparseMatrix,
+    chars: Option<&CharBlock>,
     y: &[usize],
     k: usize,
     config: &FitConfig,
@@ -1098,6 +1248,9 @@ fn fit_linfa(
         let (idx, val) = x.row(i);
         for (&f, &v) in idx.iter().zip(val) {
             dense[[i, f as usize]] = f64::from(v);
+        }
+        if let Some(c) = chars {
+            c.for_each_in_row(i, |f, v| dense[[i, f as usize]] += v);
         }
     }
     let mut present = vec![false; k];
@@ -1136,6 +1289,102 @@ fn fit_linfa(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argmin::core::{CostFunction, Executor, Gradient, LineSearch};
+    use argmin::solver::linesearch::MoreThuenteLineSearch;
+    use std::cell::RefCell;
+
+    fn bits(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|g| g.to_bits()).collect()
+    }
+
+    /// A point with its cost and gradient.
+    type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
+    /// An objective remembering its last point: the line search asks for the cost and then
+    /// the gradient of the same point, and L-BFGS asks again for the gradient of the point
+    /// the line search chose.
+    struct Cached<O> {
+        objective: O,
+        last: RefCell<Option<Evaluated>>,
+    }
+
+    impl<O: Objective> Cached<O> {
+        fn new(objective: O) -> Self {
+            Cached {
+                objective,
+                last: RefCell::new(None),
+            }
+        }
+
+        /// `f` of the cost and gradient at `p`, evaluated unless `p` was the last point
+        /// (into the buffers of the last point: no allocation once warm).
+        fn with<T>(&self, p: &[f64], f: impl FnOnce(f64, &Vec<f64>) -> T) -> T {
+            let mut last = self.last.borrow_mut();
+            if !matches!(last.as_ref(), Some((q, _, _)) if q.as_slice() == p) {
+                let (mut q, _, mut g) = last.take().unwrap_or_default();
+                q.clear();
+                q.extend_from_slice(p);
+                g.resize(p.len(), 0.0);
+                let c = self.objective.eval_into(p, &mut g);
+                *last = Some((q, c, g));
+            }
+            let (_, c, g) = last.as_ref().expect("just evaluated");
+            f(*c, g)
+        }
+    }
+
+    impl<O: Objective> CostFunction for &Cached<O> {
+        type Param = Vec<f64>;
+        type Output = f64;
+        fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
+            Ok(self.with(p, |c, _| c))
+        }
+    }
+
+    impl<O: Objective> Gradient for &Cached<O> {
+        type Param = Vec<f64>;
+        type Gradient = Vec<f64>;
+        fn gradient(&self, p: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
+            Ok(self.with(p, |_, g| g.clone()))
+        }
+    }
+
+    /// [`minimize`] by argmin's own `LBFGS`, for the tests.
+    fn minimize_with_argmin<O: Objective>(
+        objective: O,
+        n_params: usize,
+        config: &FitConfig,
+    ) -> Result<(Vec<f64>, FitReport), String> {
+        use argmin::core::State;
+        let init = vec![0.0; n_params];
+        let problem = Cached::new(objective);
+        let mut tol = config.gradient_tolerance;
+        if config.relative_tolerance > 0.0 {
+            // Cached: the optimiser starts with the cost and gradient at this same point.
+            let norm = problem.with(&init, |_, g0| g0.iter().map(|g| g * g).sum::<f64>().sqrt());
+            tol = tol.max(config.relative_tolerance * norm);
+        }
+        let solver = argmin::solver::quasinewton::LBFGS::new(MoreThuenteLineSearch::new(), MEMORY)
+            .with_tolerance_grad(tol)
+            .map_err(|e| e.to_string())?;
+        let res = Executor::new(&problem, solver)
+            .configure(|s| s.param(init).max_iters(config.max_iterations))
+            .run()
+            .map_err(|e| format!("the optimiser failed: {e}"))?;
+        let state = res.state();
+        let params = state
+            .get_best_param()
+            .or(state.get_param())
+            .cloned()
+            .ok_or("the optimiser returned no parameters")?;
+        Ok((
+            params,
+            FitReport {
+                iterations: state.get_iter(),
+                final_cost: state.get_best_cost(),
+            },
+        ))
+    }
 
     fn toy() -> (SparseMatrix, Vec<usize>) {
         // 3 features, 3 classes, each class driven by one feature, with some noise rows.
@@ -1198,10 +1447,21 @@ mod tests {
     #[test]
     fn sparse_gradient_matches_finite_differences() {
         let (x, y) = toy();
-        let prob = SparseProblem::new(&x, &y, 3, 0.7, sample_weights(&y, 3, ClassWeight::Balanced));
+        let prob = SparseProblem::new(
+            Design::new(&x, None),
+            &y,
+            3,
+            0.7,
+            sample_weights(&y, 3, ClassWeight::Balanced),
+        );
         check_gradient(&prob, 12);
         let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
-        let bin = BinaryProblem::new(&x, &y2, 0.7, sample_weights(&y2, 2, ClassWeight::Balanced));
+        let bin = BinaryProblem::new(
+            Design::new(&x, None),
+            &y2,
+            0.7,
+            sample_weights(&y2, 2, ClassWeight::Balanced),
+        );
         check_gradient(&bin, 4);
     }
 
@@ -1243,6 +1503,82 @@ mod tests {
         (x, y)
     }
 
+    /// [`many_rows`]' rows as a word block (features `0..40`) and a factored character
+    /// block over 30 more features (words of 1 to 4 n-grams, some with none, some
+    /// tokens repeated, some rows without tokens), and the same rows expanded.
+    fn factored_rows() -> (SparseMatrix, CharBlock, SparseMatrix, Vec<usize>) {
+        let (words, y) = many_rows();
+        let d = 70;
+        let mut x = SparseMatrix::new(d);
+        let mut chars = CharBlock::new(d);
+        for e in 0..25u32 {
+            let grams: Vec<(u32, f32)> = (0..e % 5)
+                .map(|j| (41 + (e * 7 + j * 11) % 29, 0.2 + (e + j) as f32 * 0.05))
+                .collect();
+            chars.push_word(&grams);
+        }
+        let mut expanded = SparseMatrix::new(d);
+        for i in 0..words.n_rows() {
+            let (idx, val) = words.row(i);
+            let row: Vec<(u32, f32)> = idx.iter().copied().zip(val.iter().copied()).collect();
+            x.push_row(&row);
+            let tokens: Vec<u32> = (0..i % 6).map(|t| ((i * 3 + t * t) % 25) as u32).collect();
+            chars.push_row(&tokens, 0.3 + (i % 7) as f32 * 0.1);
+            let mut dense = vec![0f64; d];
+            chars.for_each_in_row(i, |f, v| dense[f as usize] += v);
+            let mut full = row;
+            full.extend(
+                (0..d)
+                    .filter(|&f| dense[f] != 0.0)
+                    .map(|f| (f as u32, dense[f] as f32)),
+            );
+            expanded.push_row(&full);
+        }
+        (x, chars, expanded, y)
+    }
+
+    /// The factored character block gives the cost and gradient of its rows expanded.
+    #[test]
+    fn factored_chars_match_expanded_rows() {
+        let (x, chars, expanded, y) = factored_rows();
+        let d = x.n_cols;
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * (1.0 + b.abs());
+        let check = |ours: (f64, Vec<f64>), want: (f64, Vec<f64>)| {
+            assert!(close(ours.0, want.0), "cost {} vs {}", ours.0, want.0);
+            for (j, (a, b)) in ours.1.iter().zip(&want.1).enumerate() {
+                assert!(close(*a, *b), "gradient {j}: {a} vs {b}");
+            }
+            assert!(want.1[41..d].iter().any(|g| g.abs() > 1e-3));
+        };
+        let p: Vec<f64> = (0..d * 3 + 3).map(|i| (i as f64 * 0.37).sin()).collect();
+        let sw = || sample_weights(&y, 3, ClassWeight::Balanced);
+        let ours = SparseProblem::new(Design::new(&x, Some(&chars)), &y, 3, 0.7, sw());
+        let want = SparseProblem::new(Design::new(&expanded, None), &y, 3, 0.7, sw());
+        check(ours.eval(&p), want.eval(&p));
+        let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
+        let sw = || sample_weights(&y2, 2, ClassWeight::None);
+        let ours = BinaryProblem::new(Design::new(&x, Some(&chars)), &y2, 0.7, sw());
+        let want = BinaryProblem::new(Design::new(&expanded, None), &y2, 0.7, sw());
+        check(ours.eval(&p[..d + 1]), want.eval(&p[..d + 1]));
+        // Fitted both ways, the models agree and label the rows alike.
+        let labels = || vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let config = FitConfig::default();
+        let (ours, _) = Logistic::fit_with_chars(&x, Some(&chars), &y, labels(), &config).unwrap();
+        let (want, _) = Logistic::fit(&expanded, &y, labels(), &config).unwrap();
+        for (a, b) in ours.weights().iter().zip(want.weights()) {
+            assert!((a - b).abs() < 1e-4, "weight {a} vs {b}");
+        }
+        let labelled = ours.label_rows(&x, Some(&chars));
+        assert_eq!(labelled, want.label_rows(&expanded, None));
+        let mut p = [0f32; 3];
+        for (i, &l) in labelled.iter().enumerate() {
+            let (idx, val) = expanded.row(i);
+            let row: Vec<(u32, f32)> = idx.iter().copied().zip(val.iter().copied()).collect();
+            want.probabilities_into(&row, &mut p);
+            assert_eq!(l, crate::pipeline::argmax(&p));
+        }
+    }
+
     /// The cost and gradient as summed before the feature-by-feature gradient: each row
     /// block into a dense gradient of its own, the blocks added in order.
     fn blockwise_reference(
@@ -1280,14 +1616,19 @@ mod tests {
     fn gradient_sums_rows_in_block_order() {
         let (x, y) = many_rows();
         let d = x.n_cols;
-        let bits = |v: &[f64]| v.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
 
-        let prob = SparseProblem::new(&x, &y, 3, 0.7, sample_weights(&y, 3, ClassWeight::None));
+        let prob = SparseProblem::new(
+            Design::new(&x, None),
+            &y,
+            3,
+            0.7,
+            sample_weights(&y, 3, ClassWeight::None),
+        );
         let p: Vec<f64> = (0..d * 3 + 3).map(|i| (i as f64 * 0.37).sin()).collect();
         let (cost, grad) = prob.eval(&p);
         let (w, b) = p.split_at(d * 3);
         let (mut want_cost, mut want) = blockwise_reference(&x, 3, &p, |first, diff, bias| {
-            prob.loss_rows(w, b, first, diff, bias)
+            prob.loss_rows(w, b, &[], first, diff, bias)
         });
         let mut norm = 0.0;
         for (g, &wj) in want[..d * 3].iter_mut().zip(w) {
@@ -1299,12 +1640,17 @@ mod tests {
         assert_eq!(bits(&grad), bits(&want));
 
         let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
-        let bin = BinaryProblem::new(&x, &y2, 0.7, sample_weights(&y2, 2, ClassWeight::Balanced));
+        let bin = BinaryProblem::new(
+            Design::new(&x, None),
+            &y2,
+            0.7,
+            sample_weights(&y2, 2, ClassWeight::Balanced),
+        );
         let p: Vec<f64> = (0..d + 1).map(|i| (i as f64 * 0.37).sin()).collect();
         let (cost, grad) = bin.eval(&p);
         let (v, c) = (&p[..d], p[d]);
         let (mut want_cost, mut want) = blockwise_reference(&x, 1, &p, |first, diff, bias| {
-            let (cost, sum) = bin.loss_rows(v, c, first, diff);
+            let (cost, sum) = bin.loss_rows(v, c, &[], first, diff);
             bias[0] = sum;
             cost
         });
@@ -1332,7 +1678,6 @@ mod tests {
             our_report.final_cost.to_bits(),
             their_report.final_cost.to_bits()
         );
-        let bits = |v: &[f64]| v.iter().map(|g| g.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&ours), bits(&theirs));
         our_report.iterations
     }
@@ -1358,15 +1703,22 @@ mod tests {
             },
         ] {
             let alpha = config.alpha;
-            let multi =
-                || SparseProblem::new(&x, &y, 3, alpha, sample_weights(&y, 3, ClassWeight::None));
+            let multi = || {
+                SparseProblem::new(
+                    Design::new(&x, None),
+                    &y,
+                    3,
+                    alpha,
+                    sample_weights(&y, 3, ClassWeight::None),
+                )
+            };
             let binary = || {
                 let w = sample_weights(&y2, 2, ClassWeight::Balanced);
-                BinaryProblem::new(&x, &y2, alpha, w)
+                BinaryProblem::new(Design::new(&x, None), &y2, alpha, w)
             };
             let small = || {
                 let w = sample_weights(&toy_y, 3, ClassWeight::None);
-                SparseProblem::new(&toy_x, &toy_y, 3, alpha, w)
+                SparseProblem::new(Design::new(&toy_x, None), &toy_y, 3, alpha, w)
             };
             for iterations in [
                 assert_same_as_argmin(multi, d * 3 + 3, &config),
@@ -1383,10 +1735,89 @@ mod tests {
             relative_tolerance: 0.0,
             ..FitConfig::default()
         };
-        let binary = || BinaryProblem::new(&x, &y2, 0.1, vec![1.0; y2.len()]);
+        let binary = || BinaryProblem::new(Design::new(&x, None), &y2, 0.1, vec![1.0; y2.len()]);
         assert_eq!(
             minimize(binary(), d + 1, &negative).unwrap_err(),
             minimize_with_argmin(binary(), d + 1, &negative).unwrap_err()
+        );
+    }
+
+    /// A bowl, `sum_j a_j (p_j - c_j)^2 / 2`, plus `w cos(3 p_j) / 2` (not convex) and
+    /// `q p_j^4 / 4` (steep far out).
+    struct Bowl {
+        w: f64,
+        q: f64,
+    }
+
+    impl Objective for Bowl {
+        fn eval_into(&self, p: &[f64], grad: &mut [f64]) -> f64 {
+            let mut cost = 0.0;
+            for (j, (&pj, g)) in p.iter().zip(grad.iter_mut()).enumerate() {
+                let (a, c) = (0.5 + j as f64 * 0.3, (j as f64 * 0.7).sin());
+                cost += a * (pj - c) * (pj - c) / 2.0
+                    + self.w * (3.0 * pj).cos() / 2.0
+                    + self.q * pj.powi(4) / 4.0;
+                *g = a * (pj - c) - self.w * 1.5 * (3.0 * pj).sin() + self.q * pj.powi(3);
+            }
+            cost
+        }
+    }
+
+    /// The in-place line search picks argmin's step to the bit, over directions too short
+    /// and too long by far (extrapolating, bracketing, the bounds) and ones uphill.
+    #[test]
+    fn line_search_is_argmins() {
+        let n = 5;
+        let (mut found, mut failed) = (0, 0);
+        for (w, q) in [(1.0, 0.0), (0.0, 0.0), (0.0, 1.0), (0.3, 0.01)] {
+            let bowl = Bowl { w, q };
+            for start in 0..4 {
+                let x: Vec<f64> = (0..n)
+                    .map(|j| ((start * n + j) as f64 * 1.3).sin() * 2.0)
+                    .collect();
+                let (cost, grad) = bowl.eval(&x);
+                // Step lengths from 1e-9 to 1e6 of the gradient, and uphill.
+                for e in (-90..60)
+                    .step_by(3)
+                    .map(|e| e as f64 / 10.0)
+                    .chain([f64::NAN])
+                {
+                    let scale = if e.is_nan() { -1.0 } else { 10f64.powf(e) };
+                    let direction: Vec<f64> = grad
+                        .iter()
+                        .enumerate()
+                        .map(|(j, g)| -scale * g * (1.0 + 0.2 * j as f64))
+                        .collect();
+                    let mut trial = Trial::new(n);
+                    let eval = |p: &[f64], g: &mut [f64]| bowl.eval_into(p, g);
+                    let ours = more_thuente((&x, cost, &grad), &direction, &mut trial, eval);
+                    let problem = Cached::new(Bowl { w, q });
+                    let mut line_search = MoreThuenteLineSearch::new();
+                    line_search.search_direction(direction);
+                    let theirs = Executor::new(&problem, line_search)
+                        .configure(|s| s.param(x.clone()).gradient(grad.clone()).cost(cost))
+                        .ctrlc(false)
+                        .run();
+                    match (ours, theirs) {
+                        (Some(c), Ok(mut r)) => {
+                            assert_eq!(c.to_bits(), r.state.get_cost().to_bits());
+                            let p = r.state.take_param().unwrap();
+                            assert_eq!(bits(&trial.x), bits(&p), "{w} {q} {start} {scale}");
+                            assert_eq!(bits(&trial.grad), bits(&bowl.eval(&p).1));
+                            found += 1;
+                        }
+                        (None, Err(_)) => failed += 1,
+                        (ours, theirs) => panic!(
+                            "{w} {q} {start} {scale}: {ours:?} vs {:?}",
+                            theirs.map(|r| r.state.get_cost())
+                        ),
+                    }
+                }
+            }
+        }
+        assert!(
+            found > 500 && failed >= 16,
+            "{found} found, {failed} failed"
         );
     }
 

@@ -4,7 +4,7 @@
 //! sentences (reusing a [`ScoreScratch`] so scoring allocates nothing per sentence),
 //! explains a score, and reads and writes model files.
 
-use crate::logistic::{add_scaled, softmax_in_place, FitConfig, FitReport, Logistic};
+use crate::logistic::{add_scaled, softmax_in_place, CharBlock, FitConfig, FitReport, Logistic};
 use crate::modelfile::{self, Metadata, ModelData};
 use crate::tfidf::{nb_scales, prefetch, Scratch, SparseMatrix, TermList, Tfidf, TfidfConfig};
 use crate::tokens::TokenizerConfig;
@@ -46,6 +46,129 @@ impl ScoreScratch {
             ..ScoreScratch::default()
         }
     }
+}
+
+/// Featurized training texts.
+struct Featurized {
+    /// The rows: their word block, and their character block too unless `chars` holds it.
+    x: SparseMatrix,
+    /// The rows' character block, factored.
+    chars: Option<CharBlock>,
+    /// Label index of each row.
+    y: Vec<usize>,
+    /// The labels, sorted.
+    names: Vec<String>,
+}
+
+impl Featurized {
+    /// Fits the featurizer on `texts` and featurizes them; the label set is the sorted
+    /// distinct `labels`.
+    fn new<S: AsRef<str>>(
+        texts: &[S],
+        labels: &[S],
+        settings: &TrainSettings,
+    ) -> Result<(Tfidf, Featurized)> {
+        if texts.len() != labels.len() {
+            bail!("{} texts but {} labels", texts.len(), labels.len());
+        }
+        let mut names: Vec<String> = labels.iter().map(|l| l.as_ref().to_string()).collect();
+        names.sort();
+        names.dedup();
+        if names.len() < 2 {
+            bail!(
+                "training needs at least 2 different labels, found {}",
+                names.len()
+            );
+        }
+        let y: Vec<usize> = labels
+            .iter()
+            .map(|l| {
+                names
+                    .binary_search_by(|n| n.as_str().cmp(l.as_ref()))
+                    .unwrap()
+            })
+            .collect();
+        let mut tfidf =
+            Tfidf::fit(texts, settings.tokenizer, settings.tfidf).map_err(anyhow::Error::msg)?;
+        let (x, chars) = if settings.tfidf.nb_scale {
+            // The scales need every feature's column.
+            let x = tfidf.transform_batch(texts);
+            tfidf.scale_idf(&nb_scales(&x, &y, names.len()));
+            (tfidf.transform_batch(texts), None)
+        } else if settings.tfidf.has_chars() {
+            let (x, chars) = factored_rows(&tfidf, texts, Scratch::default());
+            (x, Some(chars))
+        } else {
+            (tfidf.transform_batch(texts), None)
+        };
+        Ok((tfidf, Featurized { x, chars, y, names }))
+    }
+
+    /// Fits the model on these rows.
+    fn train(
+        &self,
+        tfidf: Tfidf,
+        settings: &TrainSettings,
+        source: &str,
+        date: &str,
+    ) -> Result<(Classifier, FitReport)> {
+        Classifier::train_on_rows(
+            tfidf,
+            &self.x,
+            self.chars.as_ref(),
+            &self.y,
+            self.names.clone(),
+            settings,
+            source,
+            date,
+        )
+    }
+}
+
+/// The rows of `texts` as [`Tfidf::transform_into`] gives them, with the character block
+/// factored: the word blocks as rows, and per row its tokens' words (each distinct
+/// word's n-grams kept once) and the block's scale, `1 / sqrt(sum of the tokens'
+/// squared norms)`.
+/// `scratch` is the featurizer's word cache to use.
+fn factored_rows<S: AsRef<str>>(
+    tfidf: &Tfidf,
+    texts: &[S],
+    mut scratch: Scratch,
+) -> (SparseMatrix, CharBlock) {
+    const NONE: u32 = u32::MAX;
+    let mut x = SparseMatrix::new(tfidf.n_features());
+    let mut chars = CharBlock::new(tfidf.n_features());
+    let (mut row, mut tokens) = (Vec::new(), Vec::new());
+    // Our word of each of the scratch's cache entries (NONE: not seen yet).
+    let mut word_of: Vec<u32> = Vec::new();
+    let mut generation = scratch.generation();
+    for text in texts {
+        tfidf.words_into(text.as_ref(), &mut scratch, &mut row);
+        x.push_row(&row);
+        if scratch.generation() != generation {
+            // The cache started over: its entry ids mean other words now.
+            word_of.clear();
+            generation = scratch.generation();
+        }
+        word_of.resize(scratch.n_entries(), NONE);
+        tokens.clear();
+        let mut norm2 = 0.0f32;
+        for &e in scratch.tokens() {
+            let (grams, n2) = scratch.entry_grams(e);
+            norm2 += n2;
+            if grams.is_empty() {
+                continue;
+            }
+            let word = &mut word_of[e as usize];
+            if *word == NONE {
+                *word = chars.push_word(grams);
+            }
+            tokens.push(*word);
+        }
+        let scale = if norm2 > 0.0 { 1.0 / norm2.sqrt() } else { 0.0 };
+        chars.push_row(&tokens, scale);
+    }
+    (x, chars)
 }
 
 /// A trained pipeline.
@@ -126,48 +249,43 @@ impl Classifier {
         source: &str,
         date: &str,
     ) -> Result<(Classifier, FitReport)> {
-        if texts.len() != labels.len() {
-            bail!("{} texts but {} labels", texts.len(), labels.len());
-        }
-        let mut names: Vec<String> = labels.iter().map(|l| l.as_ref().to_string()).collect();
-        names.sort();
-        names.dedup();
-        if names.len() < 2 {
-            bail!(
-                "training needs at least 2 different labels, found {}",
-                names.len()
-            );
-        }
-        let y: Vec<usize> = labels
-            .iter()
-            .map(|l| {
-                names
-                    .binary_search_by(|n| n.as_str().cmp(l.as_ref()))
-                    .unwrap()
-            })
-            .collect();
-        let mut tfidf =
-            Tfidf::fit(texts, settings.tokenizer, settings.tfidf).map_err(anyhow::Error::msg)?;
-        let mut x = tfidf.transform_batch(texts);
-        if settings.tfidf.nb_scale {
-            tfidf.scale_idf(&nb_scales(&x, &y, names.len()));
-            x = tfidf.transform_batch(texts);
-        }
-        Self::train_on_rows(tfidf, &x, &y, names, settings, source, date)
+        let (tfidf, rows) = Featurized::new(texts, labels, settings)?;
+        rows.train(tfidf, settings, source, date)
+    }
+
+    /// [`Classifier::train`], and the share of the training rows the model labels
+    /// right, scored from their features (the texts are not featurized again).
+    pub fn train_with_accuracy<S: AsRef<str>>(
+        texts: &[S],
+        labels: &[S],
+        settings: &TrainSettings,
+        source: &str,
+        date: &str,
+    ) -> Result<(Classifier, FitReport, f64)> {
+        let (tfidf, rows) = Featurized::new(texts, labels, settings)?;
+        let (model, report) = rows.train(tfidf, settings, source, date)?;
+        let labelled = model.model.label_rows(&rows.x, rows.chars.as_ref());
+        let right = labelled.iter().zip(&rows.y).filter(|(p, y)| p == y).count();
+        Ok((model, report, right as f64 / rows.y.len() as f64))
     }
 
     /// Fits the model on rows already featurized by `tfidf`.
+    ///
+    /// `chars`, when given, is the rows' character n-gram block, factored (`x` then holds
+    /// the word block only).
+    #[allow(clippy::too_many_arguments)]
     pub fn train_on_rows(
         tfidf: Tfidf,
         x: &SparseMatrix,
+        chars: Option<&CharBlock>,
         y: &[usize],
         names: Vec<String>,
         settings: &TrainSettings,
         source: &str,
         date: &str,
     ) -> Result<(Classifier, FitReport)> {
-        let (model, report) =
-            Logistic::fit(x, y, names.clone(), &settings.fit).map_err(anyhow::Error::msg)?;
+        let (model, report) = Logistic::fit_with_chars(x, chars, y, names.clone(), &settings.fit)
+            .map_err(anyhow::Error::msg)?;
         let model = model
             .add_naive_bayes(
                 x,
@@ -492,6 +610,36 @@ mod tests {
                 for (a, b) in fast.iter().zip(&slow) {
                     assert!((a - b).abs() < 1e-5, "{text:?}: {fast:?} vs {slow:?}");
                 }
+            }
+        }
+    }
+
+    /// The factored rows, expanded, are the featurizer's rows, also when the word cache
+    /// starts over (a cache of 3 words does within a sentence or two, reusing entry ids).
+    #[test]
+    fn factored_rows_expand_to_the_featurizer_rows() {
+        let (texts, _) = texts_and_labels();
+        let mut texts = texts.clone();
+        texts.extend(["", "mess mess mess", "Zzyzx", ", ,"]);
+        let t = Tfidf::fit(&texts, TokenizerConfig::default(), TfidfConfig::default()).unwrap();
+        let (x, chars) = factored_rows(&t, &texts, Scratch::with_cache_limit(3));
+        assert!(chars.n_words() > 10);
+        let mut scratch = Scratch::default();
+        let mut want = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            t.transform_into(text, &mut scratch, &mut want);
+            let mut got = vec![0f64; t.n_features()];
+            let (idx, val) = x.row(i);
+            for (&f, &v) in idx.iter().zip(val) {
+                got[f as usize] += f64::from(v);
+            }
+            chars.for_each_in_row(i, |f, v| got[f as usize] += v);
+            let mut dense = vec![0f64; t.n_features()];
+            for &(f, v) in &want {
+                dense[f as usize] += f64::from(v);
+            }
+            for (f, (a, b)) in got.iter().zip(&dense).enumerate() {
+                assert!((a - b).abs() < 1e-6, "{text:?} feature {f}: {a} vs {b}");
             }
         }
     }
