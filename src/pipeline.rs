@@ -146,8 +146,8 @@ fn factored_rows<S: AsRef<str>>(
         tfidf.words_into(text.as_ref(), &mut scratch, &mut row);
         x.push_row(&row);
         if scratch.generation() != generation {
-            // The cache started over: its entry ids mean other words now.
-            word_of.clear();
+            // The cache started over: its entry ids from `kept` on mean other words now.
+            word_of.truncate(scratch.kept());
             generation = scratch.generation();
         }
         word_of.resize(scratch.n_entries(), NONE);
