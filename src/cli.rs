@@ -351,6 +351,51 @@ struct Batch {
     items: Vec<Item>,
 }
 
+/// A batch's scores (and explanations), `k` per sentence.
+#[derive(Default)]
+struct Scores {
+    scores: Vec<f32>,
+    explains: Vec<Vec<(String, f32)>>,
+}
+
+/// A scored batch waiting to be written, and the buffers the next one is scored into.
+#[derive(Default)]
+struct Scored {
+    batch: Batch,
+    scored: Scores,
+    next: Scores,
+}
+
+impl Scored {
+    /// Writes the batch's records (none once written) and counts them in `summary`.
+    fn write<W: Write>(
+        &mut self,
+        k: usize,
+        index: &mut u64,
+        summary: &mut Summary,
+        writer: &mut Writer<W>,
+    ) -> Result<()> {
+        let (batch, sc) = (&mut self.batch, &self.scored);
+        for (j, ((a, b), (start, end))) in batch.items.iter().enumerate() {
+            let p = &sc.scores[j * k..j * k + k];
+            let label = argmax(p);
+            summary.add(label, p);
+            writer.record(&Record {
+                index: *index,
+                start: *start,
+                end: *end,
+                text: &batch.text[*a..*b],
+                label,
+                scores: p,
+                explain: sc.explains.get(j).map(Vec::as_slice),
+            })?;
+            *index += 1;
+        }
+        batch.items.clear();
+        Ok(())
+    }
+}
+
 const BATCH_SENTENCES: usize = 8192;
 const BATCH_BYTES: usize = 4 << 20;
 
@@ -580,43 +625,43 @@ fn classify_one<W: Write>(
         warned: (false, false, false),
         done: false,
     };
-    let (mut batch, mut next) = (Batch::default(), Batch::default());
-    let mut scores = Vec::new();
-    let mut explains = Vec::new();
+    // Three batches in turn: the workers score one while this thread writes the
+    // records of the one before and reads the one after.
+    let (mut done, mut batch, mut next) = (Scored::default(), Batch::default(), Batch::default());
     let mut summary = Summary::new(scorer.k);
     let mut index = 0u64;
     input.fill(&mut batch)?;
     while !batch.items.is_empty() {
         // A read error ends the input, after the sentences read before it are written.
         let mut read = Ok(());
+        let mut wrote = Ok(());
+        let mut scored = std::mem::take(&mut done.next);
         if scorer.scratch.len() > 2 {
             scorer.pool.in_place_scope(|s| {
-                s.spawn(|_| scorer.score(&batch, &mut scores, &mut explains));
+                s.spawn(|_| scorer.score(&batch, &mut scored.scores, &mut scored.explains));
+                wrote = done.write(scorer.k, &mut index, &mut summary, writer);
                 read = input.fill(&mut next);
             });
         } else {
-            scorer.score(&batch, &mut scores, &mut explains);
+            scorer.score(&batch, &mut scored.scores, &mut scored.explains);
+            wrote = done.write(scorer.k, &mut index, &mut summary, writer);
             read = input.fill(&mut next);
         }
-        let k = scorer.k;
-        for (j, ((a, b), (start, end))) in batch.items.iter().enumerate() {
-            let p = &scores[j * k..j * k + k];
-            let label = argmax(p);
-            summary.add(label, p);
-            writer.record(&Record {
-                index,
-                start: *start,
-                end: *end,
-                text: &batch.text[*a..*b],
-                label,
-                scores: p,
-                explain: explains.get(j).map(Vec::as_slice),
-            })?;
-            index += 1;
+        wrote?;
+        // The batch just scored is written next time round; its old buffers take the
+        // next batch's text.
+        let spare = std::mem::replace(
+            &mut done.batch,
+            std::mem::replace(&mut batch, std::mem::take(&mut next)),
+        );
+        next = spare;
+        done.next = std::mem::replace(&mut done.scored, scored);
+        if read.is_err() {
+            done.write(scorer.k, &mut index, &mut summary, writer)?;
+            read?;
         }
-        read?;
-        std::mem::swap(&mut batch, &mut next);
     }
+    done.write(scorer.k, &mut index, &mut summary, writer)?;
     writer.end_file(&summary)?;
     Ok(())
 }
