@@ -259,11 +259,16 @@ def bench(args, texts, labels, work, fasttext, sklearn,
             v["sentences_per_s"] = n / v["score_s"]
     sk, ft = figures["scikit-learn"], figures["fastText"]
     st1 = figures["stance --threads 1"]
+    stn = figures["stance --threads 2"]
     st = figures["stance"]
     ratios = {
         # Speed ratios: stance's speed over the other's, > 1 means stance is faster.
         "scoring_stance_over_sklearn": st1["sentences_per_s"] / sk["sentences_per_s"],
         "scoring_stance_over_fasttext": st1["sentences_per_s"] / ft["sentences_per_s"],
+        # Two workers (classify's default on a 2-core machine) over fastText's one thread,
+        # and over stance's one.
+        "scoring_stance_2_threads_over_fasttext": stn["sentences_per_s"] / ft["sentences_per_s"],
+        "scoring_stance_2_threads_over_1": stn["sentences_per_s"] / st1["sentences_per_s"],
         "training_stance_over_sklearn": sk["train_s"] / st["train_s"],
         "training_stance_over_fasttext": ft["train_s"] / st["train_s"],
     }
@@ -326,6 +331,8 @@ def print_table(doc, n):
           f"{r['training_stance_over_sklearn']:>9.2f}x")
     print(f"{'stance / fastText':<22}{r['scoring_stance_over_fasttext']:>9.2f}x"
           f"{r['training_stance_over_fasttext']:>9.2f}x")
+    print(f"stance --threads 2 scores at {r['scoring_stance_2_threads_over_fasttext']:.2f}x "
+          f"fastText's rate, {r['scoring_stance_2_threads_over_1']:.2f}x its own on one thread")
     print()
     su, rss = doc["stance_startup_s"], doc["stance_max_rss_mb"]
     print(f"stance start-up ({su['model']}, 1 line): {su['median'] * 1000:.1f} ms median "
