@@ -6,7 +6,8 @@
 //! 1. [`sentences`]: raw text → sentence spans;
 //! 2. [`tokens`]: sentence → normalised, stemmed tokens;
 //! 3. [`tfidf`]: tokens → l2-normalised sparse TF-IDF row;
-//! 4. [`logistic`]: row → probability of every label (multinomial logistic regression);
+//! 4. [`logistic`]: row → probability of every label (multinomial logistic regression;
+//!    its line search is in `linesearch`);
 //! 5. [`modelfile`]: the trained pipeline on disk.
 //!
 //! [`pipeline`] joins the stages into a [`pipeline::Classifier`]; [`input`], [`data`],
