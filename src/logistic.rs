@@ -1455,14 +1455,19 @@ mod tests {
             sample_weights(&y, 3, ClassWeight::Balanced),
         );
         check_gradient(&prob, 12);
-        let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
-        let bin = BinaryProblem::new(
-            Design::new(&x, None),
-            &y2,
-            0.7,
-            sample_weights(&y2, 2, ClassWeight::Balanced),
-        );
-        check_gradient(&bin, 4);
+        let y2 = one_against_rest(&y);
+        check_gradient(&balanced_binary(&x, &y2), 4);
+    }
+
+    /// Label 1 against the rest.
+    fn one_against_rest(y: &[usize]) -> Vec<usize> {
+        y.iter().map(|&c| usize::from(c == 1)).collect()
+    }
+
+    /// The binary problem on `x`'s rows, alpha 0.7, balanced weights.
+    fn balanced_binary<'a>(x: &'a SparseMatrix, y2: &'a [usize]) -> BinaryProblem<'a> {
+        let w = sample_weights(y2, 2, ClassWeight::Balanced);
+        BinaryProblem::new(Design::new(x, None), y2, 0.7, w)
     }
 
     fn check_gradient(prob: &impl Objective, n: usize) {
@@ -1639,13 +1644,8 @@ mod tests {
         assert_eq!(cost.to_bits(), want_cost.to_bits());
         assert_eq!(bits(&grad), bits(&want));
 
-        let y2: Vec<usize> = y.iter().map(|&c| usize::from(c == 1)).collect();
-        let bin = BinaryProblem::new(
-            Design::new(&x, None),
-            &y2,
-            0.7,
-            sample_weights(&y2, 2, ClassWeight::Balanced),
-        );
+        let y2 = one_against_rest(&y);
+        let bin = balanced_binary(&x, &y2);
         let p: Vec<f64> = (0..d + 1).map(|i| (i as f64 * 0.37).sin()).collect();
         let (cost, grad) = bin.eval(&p);
         let (v, c) = (&p[..d], p[d]);
