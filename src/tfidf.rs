@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 pub const MAX_NGRAM: u8 = 3;
 /// Bits per stem id in a packed n-gram key.
 const STEM_BITS: u32 = 21;
-/// Most distinct stems a vocabulary may use (ids must fit in [`STEM_BITS`]).
+/// Most distinct stems a vocabulary may use (ids must fit in the 21 bits a packed n-gram
+/// key gives each stem).
 pub const MAX_STEMS: usize = (1 << STEM_BITS) - 2;
 /// Stem id of a word that is in no feature.
 const UNKNOWN: u32 = u32::MAX;
