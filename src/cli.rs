@@ -358,12 +358,12 @@ struct Scores {
     explains: Vec<Vec<(String, f32)>>,
 }
 
-/// A scored batch waiting to be written, and the buffers the next one is scored into.
+/// A scored batch waiting to be written, and spare buffers for the next one's scores.
 #[derive(Default)]
 struct Scored {
     batch: Batch,
     scored: Scores,
-    next: Scores,
+    spare: Scores,
 }
 
 impl Scored {
@@ -635,7 +635,7 @@ fn classify_one<W: Write>(
         // A read error ends the input, after the sentences read before it are written.
         let mut read = Ok(());
         let mut wrote = Ok(());
-        let mut scored = std::mem::take(&mut done.next);
+        let mut scored = std::mem::take(&mut done.spare);
         if scorer.scratch.len() > 2 {
             scorer.pool.in_place_scope(|s| {
                 s.spawn(|_| scorer.score(&batch, &mut scored.scores, &mut scored.explains));
@@ -648,14 +648,12 @@ fn classify_one<W: Write>(
             read = input.fill(&mut next);
         }
         wrote?;
-        // The batch just scored is written next time round; its old buffers take the
-        // next batch's text.
-        let spare = std::mem::replace(
-            &mut done.batch,
-            std::mem::replace(&mut batch, std::mem::take(&mut next)),
-        );
-        next = spare;
-        done.next = std::mem::replace(&mut done.scored, scored);
+        // The batch just scored is written next time round, the one just read is
+        // scored, and the one just written (now empty) takes the next read.
+        std::mem::swap(&mut done.batch, &mut batch);
+        std::mem::swap(&mut batch, &mut next);
+        std::mem::swap(&mut done.scored, &mut scored);
+        done.spare = scored;
         if read.is_err() {
             done.write(scorer.k, &mut index, &mut summary, writer)?;
             read?;

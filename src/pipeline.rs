@@ -217,18 +217,6 @@ impl WordTable {
     }
 }
 
-impl Classifier {
-    fn new(tfidf: Tfidf, model: Logistic, meta: Metadata) -> Classifier {
-        let words = WordTable::new(&tfidf, &model);
-        Classifier {
-            tfidf,
-            model,
-            meta,
-            words,
-        }
-    }
-}
-
 /// Index of the largest value (the first on ties).
 pub fn argmax(p: &[f32]) -> usize {
     let mut best = 0;
@@ -241,6 +229,16 @@ pub fn argmax(p: &[f32]) -> usize {
 }
 
 impl Classifier {
+    fn new(tfidf: Tfidf, model: Logistic, meta: Metadata) -> Classifier {
+        let words = WordTable::new(&tfidf, &model);
+        Classifier {
+            tfidf,
+            model,
+            meta,
+            words,
+        }
+    }
+
     /// Trains on `texts` with their `labels`; the label set is the sorted distinct labels.
     pub fn train<S: AsRef<str>>(
         texts: &[S],

@@ -355,7 +355,7 @@ fn key(s: &str) -> u64 {
     h.finish()
 }
 
-/// A map from 64-bit keys ([`key`] hashes, packed stem ids) to `u32` values: open
+/// A map from 64-bit keys ([`key`] hashes, packed stem ids) to small values: open
 /// addressing with linear probing, never more than half full, so a lookup is one
 /// multiply, one slot read and a compare, and an absent key usually stops at the first
 /// empty slot. Key 0 marks an empty slot; a stored 0 is kept as 1.
@@ -639,9 +639,15 @@ pub struct Tfidf {
     char_ids: KeyMap,
 }
 
+/// The key of an n-gram's stem ids (none [`UNKNOWN`]).
 fn pack(ids: &[u32]) -> u64 {
-    ids.iter()
-        .fold(0u64, |k, &id| (k << STEM_BITS) | (u64::from(id) + 1))
+    ids.iter().fold(0u64, |k, &id| pack_next(k, id))
+}
+
+/// `key`, the packed ids of an n-gram's first words, extended by stem `id`.
+#[inline(always)]
+fn pack_next(key: u64, id: u32) -> u64 {
+    (key << STEM_BITS) | (u64::from(id) + 1)
 }
 
 /// Terms kept by `min_df`, `max_df` (and `cap`, the most frequent first), sorted.
@@ -1108,30 +1114,29 @@ impl Tfidf {
                 counts.add(unigram);
             }
         }
+        // Longer n-grams, order by order: the keys from the stem ids, all prefetched
+        // before any is looked up, so their loads overlap.
         for n in config.ngram_min.max(2)..=config.ngram_max {
+            keys.clear();
             if n == 2 {
-                // Bigrams, the common case: the key from the pair of stem ids. All the
-                // sentence's keys are prefetched first, so their loads overlap.
-                keys.clear();
+                // The common case, without a loop per window.
                 for w in ids.windows(2) {
                     if w[0] != UNKNOWN && w[1] != UNKNOWN {
-                        let key = (u64::from(w[0]) + 1) << STEM_BITS | (u64::from(w[1]) + 1);
-                        self.ngram_ids.prefetch(key);
-                        keys.push(key);
+                        keys.push(pack_next(pack_next(0, w[0]), w[1]));
                     }
                 }
-                for &key in keys.iter() {
-                    if let Some(f) = self.ngram_ids.get(key) {
-                        counts.add(f);
+            } else {
+                for w in ids.windows(n as usize) {
+                    if !w.contains(&UNKNOWN) {
+                        keys.push(pack(w));
                     }
                 }
-                continue;
             }
-            for w in ids.windows(n as usize) {
-                if w.contains(&UNKNOWN) {
-                    continue;
-                }
-                if let Some(f) = self.ngram_ids.get(pack(w)) {
+            for &key in keys.iter() {
+                self.ngram_ids.prefetch(key);
+            }
+            for &key in keys.iter() {
+                if let Some(f) = self.ngram_ids.get(key) {
                     counts.add(f);
                 }
             }
