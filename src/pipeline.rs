@@ -88,18 +88,21 @@ impl Featurized {
                     .unwrap()
             })
             .collect();
-        let mut tfidf =
-            Tfidf::fit(texts, settings.tokenizer, settings.tfidf).map_err(anyhow::Error::msg)?;
+        // The scratch's cache holds the training words already: none is stemmed again.
+        let (mut tfidf, scratch) =
+            Tfidf::fit_with_scratch(texts, settings.tokenizer, settings.tfidf)
+                .map_err(anyhow::Error::msg)?;
         let (x, chars) = if settings.tfidf.nb_scale {
-            // The scales need every feature's column.
-            let x = tfidf.transform_batch(texts);
+            // The scales need every feature's column. They change the idf, which the
+            // cache's entries hold, so the second pass has a cache of its own.
+            let x = tfidf.transform_batch(texts, scratch);
             tfidf.scale_idf(&nb_scales(&x, &y, names.len()));
-            (tfidf.transform_batch(texts), None)
+            (tfidf.transform_batch(texts, Scratch::default()), None)
         } else if settings.tfidf.has_chars() {
-            let (x, chars) = factored_rows(&tfidf, texts, Scratch::default());
+            let (x, chars) = factored_rows(&tfidf, texts, scratch);
             (x, Some(chars))
         } else {
-            (tfidf.transform_batch(texts), None)
+            (tfidf.transform_batch(texts, scratch), None)
         };
         Ok((tfidf, Featurized { x, chars, y, names }))
     }

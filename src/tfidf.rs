@@ -18,7 +18,7 @@
 //! short list of `(feature, value)` pairs.
 
 use crate::tokens::{Tokenizer, TokenizerConfig};
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Longest n-gram the featurizer supports.
@@ -416,6 +416,14 @@ impl<V: Copy + Default> KeyMap<V> {
 
     /// Sets `key`'s value; returns the value it replaced.
     fn insert(&mut self, key: u64, value: V) -> Option<V> {
+        let (slot, new) = self.value_mut(key);
+        let old = std::mem::replace(slot, value);
+        (!new).then_some(old)
+    }
+
+    /// `key`'s value to change, put in as `V::default()` if absent; and whether it was.
+    #[inline]
+    fn value_mut(&mut self, key: u64) -> (&mut V, bool) {
         if (self.len + 1) * 2 > self.slots.len() {
             let mut bigger = KeyMap::with_capacity(self.slots.len());
             for &(k, v) in self.slots.iter().filter(|s| s.0 != 0) {
@@ -427,14 +435,13 @@ impl<V: Copy + Default> KeyMap<V> {
         let mask = self.slots.len() - 1;
         let mut i = self.first_slot(key) & mask;
         loop {
-            let slot = &mut self.slots[i];
-            if slot.0 == key {
-                return Some(std::mem::replace(&mut slot.1, value));
+            if self.slots[i].0 == key {
+                return (&mut self.slots[i].1, false);
             }
-            if slot.0 == 0 {
-                *slot = (key, value);
+            if self.slots[i].0 == 0 {
+                self.slots[i].0 = key;
                 self.len += 1;
-                return None;
+                return (&mut self.slots[i].1, true);
             }
             i = (i + 1) & mask;
         }
@@ -442,6 +449,11 @@ impl<V: Copy + Default> KeyMap<V> {
 
     fn len(&self) -> usize {
         self.len
+    }
+
+    /// The entries, in no particular order (a key stored as 0 reads 1).
+    fn iter(&self) -> impl Iterator<Item = (u64, V)> + '_ {
+        self.slots.iter().copied().filter(|s| s.0 != 0)
     }
 
     /// Keeps only the entries whose value passes `keep` (same capacity).
@@ -650,15 +662,16 @@ fn pack_next(key: u64, id: u32) -> u64 {
     (key << STEM_BITS) | (u64::from(id) + 1)
 }
 
-/// Terms kept by `min_df`, `max_df` (and `cap`, the most frequent first), sorted.
-fn prune(
-    df: impl Iterator<Item = (String, u32)>,
+/// Terms kept by `min_df`, `max_df` (and `cap`, the most frequent first), in the order
+/// of their keys `K` (distinct).
+fn prune<K: Ord>(
+    df: impl Iterator<Item = (K, u32)>,
     n_docs: usize,
     config: &TfidfConfig,
     cap: Option<u32>,
-) -> Vec<(String, u32)> {
+) -> Vec<(K, u32)> {
     let max_df = (config.max_df * n_docs as f64).floor() as u32;
-    let mut kept: Vec<(String, u32)> = df
+    let mut kept: Vec<(K, u32)> = df
         .filter(|&(_, d)| d >= config.min_df && (config.max_df >= 1.0 || d <= max_df))
         .collect();
     if let Some(m) = cap {
@@ -669,17 +682,369 @@ fn prune(
     kept
 }
 
-/// The id of `name` in `ids`, giving it the next id (and a place in `names`) if new.
-fn intern(ids: &mut FxHashMap<String, u32>, names: &mut Vec<String>, name: &str) -> u32 {
-    match ids.get(name) {
-        Some(&id) => id,
-        None => {
-            let id = names.len() as u32;
-            ids.insert(name.to_string(), id);
-            names.push(name.to_string());
-            id
+/// The stem ids of a [`pack`]ed n-gram key, first word first.
+fn unpack(key: u64) -> impl Iterator<Item = u32> {
+    let n = (u64::BITS - key.leading_zeros()).div_ceil(STEM_BITS);
+    let field = (1u64 << STEM_BITS) - 1;
+    (0..n)
+        .rev()
+        .map(move |i| ((key >> (i * STEM_BITS)) & field) as u32 - 1)
+}
+
+/// Distinct strings, each given the next id when first met and kept once in one buffer,
+/// found by their [`key`]. Two strings with one key are refused, as in a vocabulary
+/// (see [`Interner::check`]).
+#[derive(Debug, Default)]
+struct Interner {
+    ids: KeyMap<u32>,
+    text: String,
+    /// Where each string ends in `text`.
+    ends: Vec<usize>,
+    /// The first two strings found to share a key.
+    clash: Option<(String, String)>,
+}
+
+impl Interner {
+    /// The id of `s`, the next one if `s` is new.
+    #[inline]
+    fn intern(&mut self, s: &str) -> u32 {
+        // A string of up to 7 bytes is its own key: its length and bytes, the top bit
+        // set. A longer one's is its hash with the top bit clear, checked on a match.
+        let short = s.len() <= 7;
+        let k = if short {
+            let mut bytes = [0u8; 8];
+            bytes[0] = 0x80 | s.len() as u8;
+            bytes[1..=s.len()].copy_from_slice(s.as_bytes());
+            u64::from_be_bytes(bytes)
+        } else {
+            key(s) >> 1
+        };
+        let (id, new) = self.ids.value_mut(k);
+        if new {
+            *id = self.ends.len() as u32;
+            self.text.push_str(s);
+            self.ends.push(self.text.len());
+            return *id;
+        }
+        let id = *id;
+        if !short && self.get(id) != s && self.clash.is_none() {
+            self.clash = Some((s.to_string(), self.get(id).to_string()));
+        }
+        id
+    }
+
+    /// String `id`.
+    fn get(&self, id: u32) -> &str {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// An error if two strings met so far share a key.
+    fn check(&self) -> Result<(), String> {
+        match &self.clash {
+            Some((a, b)) => Err(format!("words {a:?} and {b:?} share a hash")),
+            None => Ok(()),
         }
     }
+}
+
+/// What fitting counts in the training text: its distinct surface forms (first met
+/// first) with their stems and character n-grams, and the document frequency of each
+/// n-gram of stems and each character n-gram.
+struct Counts {
+    surfaces: Interner,
+    /// Stem of each surface form, in `stems`.
+    surface_stem: Vec<u32>,
+    /// Where each surface form's character n-grams end in `surface_grams`.
+    gram_ends: Vec<usize>,
+    /// The surface forms' character n-grams (each occurrence), in `grams`.
+    surface_grams: Vec<u32>,
+    stems: Interner,
+    grams: Interner,
+    /// Documents holding each n-gram of stems (and the last one counted), by
+    /// [`pack`]ed stem ids.
+    ngram_df: KeyMap<(u32, u32)>,
+    /// Documents holding each character n-gram.
+    gram_df: Vec<u32>,
+}
+
+impl Counts {
+    fn new<S: AsRef<str>>(
+        docs: &[S],
+        tok: &Tokenizer,
+        config: &TfidfConfig,
+    ) -> Result<Counts, String> {
+        // Each document's tokens as surface form ids: a word is hashed once per token,
+        // stemmed once.
+        let mut surfaces = Interner::default();
+        let mut tokens: Vec<u32> = Vec::new();
+        let mut doc_ends: Vec<usize> = Vec::with_capacity(docs.len());
+        let mut word = String::new();
+        for doc in docs {
+            tok.for_each_surface(doc.as_ref(), &mut word, |s| {
+                tokens.push(surfaces.intern(s));
+            });
+            doc_ends.push(tokens.len());
+        }
+        surfaces.check()?;
+        let n = surfaces.len() as u32;
+        // The stems (in parallel: Snowball is the costly part) beside the character
+        // n-grams.
+        let (stemmed, (grams, gram_ends, surface_grams)) = rayon::join(
+            || {
+                (0..n)
+                    .into_par_iter()
+                    .map(|i| tok.stem(surfaces.get(i)))
+                    .collect::<Vec<_>>()
+            },
+            || {
+                let mut grams = Interner::default();
+                let (mut ends, mut list) = (Vec::with_capacity(n as usize), Vec::new());
+                let mut scratch = GramScratch::default();
+                for i in 0..n {
+                    let (min, max) = (config.char_min, config.char_max);
+                    for_each_char_ngram(surfaces.get(i), min, max, &mut scratch, |g| {
+                        list.push(grams.intern(g));
+                    });
+                    ends.push(list.len());
+                }
+                (grams, ends, list)
+            },
+        );
+        grams.check()?;
+        let mut stems = Interner::default();
+        let surface_stem: Vec<u32> = stemmed.iter().map(|st| stems.intern(st)).collect();
+        stems.check()?;
+        if stems.len() > MAX_STEMS {
+            return Err(format!(
+                "the training text has more than {MAX_STEMS} different words"
+            ));
+        }
+        // Each document's range of `tokens`.
+        let docs = || {
+            let starts = std::iter::once(0).chain(doc_ends.iter().copied());
+            starts.zip(&doc_ends).map(|(a, &b)| &tokens[a..b])
+        };
+        // Each count keeps the last document (from 1) it counted, so a document counts
+        // once. The n-grams of stems and the character n-grams are counted side by side.
+        let (ngram_df, gram_df) = rayon::join(
+            || {
+                let mut df: KeyMap<(u32, u32)> = KeyMap::with_capacity(tokens.len() / 2);
+                let (mut ids, mut keys) = (Vec::new(), Vec::new());
+                for (stamp, doc) in (1..).zip(docs()) {
+                    ids.clear();
+                    ids.extend(doc.iter().map(|&t| surface_stem[t as usize]));
+                    // All the document's keys are prefetched before any is counted, so
+                    // their loads from the (big) map overlap.
+                    keys.clear();
+                    for n in config.ngram_min..=config.ngram_max {
+                        keys.extend(ids.windows(n as usize).map(pack));
+                    }
+                    for &k in &keys {
+                        df.prefetch(k);
+                    }
+                    for &k in &keys {
+                        let (count, seen) = df.value_mut(k).0;
+                        if *seen != stamp {
+                            (*count, *seen) = (*count + 1, stamp);
+                        }
+                    }
+                }
+                df
+            },
+            || {
+                let mut df = vec![(0u32, 0u32); grams.len()];
+                let mut surface_seen = vec![0u32; n as usize];
+                for (stamp, doc) in (1..).zip(docs()) {
+                    for &t in doc {
+                        let t = t as usize;
+                        if std::mem::replace(&mut surface_seen[t], stamp) == stamp {
+                            continue;
+                        }
+                        let from = if t == 0 { 0 } else { gram_ends[t - 1] };
+                        for &g in &surface_grams[from..gram_ends[t]] {
+                            let (count, seen) = &mut df[g as usize];
+                            if *seen != stamp {
+                                (*count, *seen) = (*count + 1, stamp);
+                            }
+                        }
+                    }
+                }
+                df.into_iter().map(|d| d.0).collect()
+            },
+        );
+        Ok(Counts {
+            surfaces,
+            surface_stem,
+            gram_ends,
+            surface_grams,
+            stems,
+            grams,
+            ngram_df,
+            gram_df,
+        })
+    }
+}
+
+/// The word terms kept of `ngram_df` (by [`Counts`]' stem ids), sorted: their document
+/// frequencies, and their text joined by line breaks.
+fn word_terms(
+    stems: &Interner,
+    ngram_df: &KeyMap<(u32, u32)>,
+    n_docs: usize,
+    config: &TfidfConfig,
+) -> Result<(Vec<u32>, String), String> {
+    // The terms sort as their stems' ranks in string order do: no token holds a byte at
+    // or below a space, so "a b" sorts before "a-" and "ab" just as (a, b) does, and a
+    // term before its extensions. Keys: the packed ranks, first word in the top bits
+    // (unused fields 0), and the packed ranks themselves.
+    let mut by_text: Vec<u32> = (0..stems.len() as u32).collect();
+    by_text.sort_unstable_by(|&a, &b| stems.get(a).cmp(stems.get(b)));
+    let mut rank = vec![0u32; stems.len()];
+    for (r, &id) in by_text.iter().enumerate() {
+        rank[id as usize] = r as u32;
+    }
+    let terms = ngram_df.iter().map(|(k, (d, _))| {
+        let ranks = unpack(k).fold(0, |p, id| pack_next(p, rank[id as usize]));
+        let n = unpack(k).count() as u32;
+        (
+            (ranks << ((u32::from(MAX_NGRAM) - n) * STEM_BITS), ranks),
+            d,
+        )
+    });
+    let kept = prune(terms, n_docs, config, config.max_features);
+    if kept.is_empty() {
+        return Err("no terms left in the vocabulary: the training text has no words (or min_df/max_df remove them all)".into());
+    }
+    let mut text = String::new();
+    for (i, &((_, ranks), _)) in kept.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        for (j, r) in unpack(ranks).enumerate() {
+            if j > 0 {
+                text.push(' ');
+            }
+            text.push_str(stems.get(by_text[r as usize]));
+        }
+    }
+    Ok((kept.into_iter().map(|t| t.1).collect(), text))
+}
+
+/// The maps of a vocabulary's word `terms` (see [`Tfidf::from_parts`]): each stem's id
+/// by its [`key`], each stem id's unigram feature, each longer n-gram's feature by its
+/// [`pack`]ed stem ids.
+#[allow(clippy::type_complexity)]
+fn word_maps(
+    config: &TfidfConfig,
+    terms: &TermList,
+) -> Result<(KeyMap<u32>, Vec<u32>, KeyMap), String> {
+    let mut stem_ids = KeyMap::with_capacity(terms.len() / 2);
+    // The text of each stem id, to tell a stem seen again from a hash collision.
+    let mut stem_text: Vec<&str> = Vec::with_capacity(terms.len() / 2);
+    let mut ngram_ids = KeyMap::with_capacity(terms.len());
+    // Each longer n-gram's key and feature, put in the map once all are known.
+    let mut longer: Vec<(u64, u32)> = Vec::with_capacity(terms.len());
+    // Feature id of each unigram, by stem id.
+    let mut unigram: Vec<u32> = Vec::with_capacity(terms.len() / 2);
+    let mut ids: Vec<u32> = Vec::with_capacity(MAX_NGRAM as usize);
+    // The terms are sorted, so runs of them start with the same word: its id is
+    // reused without hashing it again.
+    let mut last_first: (&str, u32) = ("", UNKNOWN);
+    for (f, term) in terms.iter().enumerate() {
+        ids.clear();
+        for stem in term.split(' ') {
+            if stem.is_empty() {
+                return Err(format!("term {f} ({term:?}) has an empty word"));
+            }
+            let id = if ids.is_empty() && stem == last_first.0 {
+                last_first.1
+            } else {
+                match stem_ids.get(key(stem)) {
+                    Some(id) if stem_text[id as usize] == stem => id,
+                    Some(id) => {
+                        return Err(format!(
+                            "words {stem:?} and {:?} share a hash",
+                            stem_text[id as usize]
+                        ))
+                    }
+                    None => {
+                        let id = stem_text.len() as u32;
+                        stem_ids.insert(key(stem), id);
+                        stem_text.push(stem);
+                        id
+                    }
+                }
+            };
+            if ids.is_empty() {
+                last_first = (stem, id);
+            }
+            ids.push(id);
+            if ids.len() > config.ngram_max as usize {
+                return Err(format!(
+                    "term {f} ({term:?}) is longer than the n-gram range allows"
+                ));
+            }
+        }
+        if ids.len() < config.ngram_min as usize {
+            return Err(format!(
+                "term {f} ({term:?}) is shorter than the n-gram range allows"
+            ));
+        }
+        if stem_text.len() > MAX_STEMS {
+            return Err(format!("vocabulary uses more than {MAX_STEMS} words"));
+        }
+        if let [id] = ids[..] {
+            unigram.resize(stem_text.len(), UNKNOWN);
+            if std::mem::replace(&mut unigram[id as usize], f as u32) != UNKNOWN {
+                return Err(format!("term {term:?} appears twice"));
+            }
+        } else {
+            longer.push((pack(&ids), f as u32));
+        }
+    }
+    unigram.resize(stem_text.len(), UNKNOWN);
+    // Each slot is prefetched a few terms ahead, so the loads from the (big) map
+    // overlap.
+    for (i, &(k, f)) in longer.iter().enumerate() {
+        if let Some(&(ahead, _)) = longer.get(i + 8) {
+            ngram_ids.prefetch(ahead);
+        }
+        if ngram_ids.insert(k, f).is_some() {
+            return Err(format!("term {:?} appears twice", terms.get(f as usize)));
+        }
+    }
+    Ok((stem_ids, unigram, ngram_ids))
+}
+
+/// The map of a vocabulary's character n-grams (features from `first` on) by their
+/// [`key`].
+fn char_map(config: &TfidfConfig, first: usize, char_terms: &TermList) -> Result<KeyMap, String> {
+    let mut char_ids = KeyMap::with_capacity(char_terms.len());
+    for (i, g) in char_terms.iter().enumerate() {
+        let n = g.chars().count();
+        if n < config.char_min as usize || n > config.char_max as usize {
+            return Err(format!(
+                "character n-gram {i} ({g:?}) is outside the range {}-{}",
+                config.char_min, config.char_max
+            ));
+        }
+        if let Some(other) = char_ids.get(key(g)) {
+            let other = char_terms.get(other as usize - first);
+            return Err(if other == g {
+                format!("character n-gram {g:?} appears twice")
+            } else {
+                format!("character n-grams {g:?} and {other:?} share a hash")
+            });
+        }
+        char_ids.insert(key(g), (first + i) as u32);
+    }
+    Ok(char_ids)
 }
 
 fn smoothed_idf(n_docs: usize, df: u32) -> f32 {
@@ -693,103 +1058,120 @@ impl Tfidf {
         tokenizer: TokenizerConfig,
         config: TfidfConfig,
     ) -> Result<Tfidf, String> {
-        config.validate()?;
-        let tok = Tokenizer::new(tokenizer);
-        let mut stems: FxHashMap<String, u32> = FxHashMap::default();
-        let mut stem_names: Vec<String> = Vec::new();
-        // Surface form → (stem id, range of its character n-grams in `arena`).
-        let mut surfaces: FxHashMap<String, (u32, u32, u32)> = FxHashMap::default();
-        let mut arena: Vec<u32> = Vec::new();
-        let mut grams: FxHashMap<String, u32> = FxHashMap::default();
-        let mut gram_names: Vec<String> = Vec::new();
-        // Per character n-gram: document frequency and the last document it was in.
-        let mut gram_df: Vec<(u32, u32)> = Vec::new();
-        let mut gram_scratch = GramScratch::default();
-        let mut df: FxHashMap<[u32; 3], u32> = FxHashMap::default();
-        let mut word = String::new();
-        let mut ids: Vec<u32> = Vec::new();
-        let mut keys: Vec<[u32; 3]> = Vec::new();
-        for (doc_no, doc) in docs.iter().enumerate() {
-            let stamp = doc_no as u32 + 1;
-            ids.clear();
-            tok.for_each_surface(doc.as_ref(), &mut word, |s| {
-                let (id, a, b) = match surfaces.get(s) {
-                    Some(&e) => e,
-                    None => {
-                        let st = tok.stem(s);
-                        let st: &str = if st.is_empty() { s } else { &st };
-                        let id = intern(&mut stems, &mut stem_names, st);
-                        let a = arena.len() as u32;
-                        for_each_char_ngram(
-                            s,
-                            config.char_min,
-                            config.char_max,
-                            &mut gram_scratch,
-                            |g| arena.push(intern(&mut grams, &mut gram_names, g)),
-                        );
-                        let e = (id, a, arena.len() as u32);
-                        surfaces.insert(s.to_string(), e);
-                        e
-                    }
-                };
-                ids.push(id);
-                gram_df.resize(gram_names.len(), (0, 0));
-                for &g in &arena[a as usize..b as usize] {
-                    let d = &mut gram_df[g as usize];
-                    if d.1 != stamp {
-                        *d = (d.0 + 1, stamp);
-                    }
-                }
-            });
-            keys.clear();
-            for n in config.ngram_min..=config.ngram_max {
-                let n = n as usize;
-                for w in ids.windows(n) {
-                    let mut k = [UNKNOWN; 3];
-                    k[..n].copy_from_slice(w);
-                    keys.push(k);
-                }
-            }
-            keys.sort_unstable();
-            keys.dedup();
-            for k in &keys {
-                *df.entry(*k).or_insert(0) += 1;
-            }
-        }
-        let n_docs = docs.len();
-        let words = df.into_iter().map(|(k, d)| {
-            let term = k
-                .iter()
-                .take_while(|&&id| id != UNKNOWN)
-                .map(|&id| stem_names[id as usize].as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            (term, d)
-        });
-        let kept = prune(words, n_docs, &config, config.max_features);
-        if kept.is_empty() {
-            return Err("no terms left in the vocabulary: the training text has no words (or min_df/max_df remove them all)".into());
-        }
-        let chars = prune(
-            gram_names.into_iter().zip(gram_df.into_iter().map(|d| d.0)),
-            n_docs,
-            &config,
-            None,
-        );
-        let idf = kept
-            .iter()
-            .chain(&chars)
-            .map(|&(_, d)| smoothed_idf(n_docs, d))
+        Ok(Tfidf::fit_counts(docs, tokenizer, config)?.0)
+    }
+
+    /// [`Tfidf::fit`], with a [`Scratch`] whose cache already holds the words of `docs`
+    /// (as many as a cache keeps, the first met first), so featurizing `docs` with it
+    /// stems no word again.
+    pub fn fit_with_scratch<S: AsRef<str>>(
+        docs: &[S],
+        tokenizer: TokenizerConfig,
+        config: TfidfConfig,
+    ) -> Result<(Tfidf, Scratch), String> {
+        let (tfidf, counts, gram_feature) = Tfidf::fit_counts(docs, tokenizer, config)?;
+        let Counts {
+            surfaces,
+            surface_stem,
+            gram_ends,
+            surface_grams,
+            stems,
+            ..
+        } = counts;
+        // The vocabulary's id of each stem, as a cache entry would look it up.
+        let stem_id: Vec<u32> = (0..stems.len() as u32)
+            .map(|i| tfidf.stem_ids.get(key(stems.get(i))).unwrap_or(UNKNOWN))
             .collect();
-        let terms: Vec<&str> = kept.iter().map(|(t, _)| t.as_str()).collect();
-        let char_terms: Vec<&str> = chars.iter().map(|(t, _)| t.as_str()).collect();
-        Tfidf::from_parts(
+        let mut scratch = Scratch::default();
+        let mut from = 0;
+        for (i, &end) in gram_ends.iter().enumerate() {
+            let grams = &surface_grams[from..end];
+            from = end;
+            if scratch.entries.len() + 1 >= CACHE_LIMIT
+                || scratch.arena.len() + grams.len() > ARENA_LIMIT
+            {
+                break;
+            }
+            let Scratch {
+                gram_ids,
+                arena,
+                entries,
+                cache,
+                ..
+            } = &mut scratch;
+            gram_ids.clear();
+            let features = grams.iter().map(|&g| gram_feature[g as usize]);
+            gram_ids.extend(features.filter(|&f| f != UNKNOWN));
+            let stem = stem_id[surface_stem[i] as usize];
+            let e = tfidf.push_entry(stem, gram_ids, arena, entries);
+            let en = &entries[e as usize];
+            cache.insert(key(surfaces.get(i as u32)), (e, en.stem, en.unigram));
+        }
+        Ok((tfidf, scratch))
+    }
+
+    /// [`Tfidf::fit`], with what it counted and the feature of each of the counts'
+    /// character n-grams (`UNKNOWN` if pruned).
+    fn fit_counts<S: AsRef<str>>(
+        docs: &[S],
+        tokenizer: TokenizerConfig,
+        config: TfidfConfig,
+    ) -> Result<(Tfidf, Counts, Vec<u32>), String> {
+        config.validate()?;
+        let counts = Counts::new(docs, &Tokenizer::new(tokenizer), &config)?;
+        let Counts {
+            stems,
+            grams,
+            ngram_df,
+            gram_df,
+            ..
+        } = &counts;
+        let n_docs = docs.len();
+        // The word terms and the character n-grams are pruned and sorted side by side.
+        let (words, (chars, char_text)) = rayon::join(
+            || word_terms(stems, ngram_df, n_docs, &config),
+            || {
+                // Character n-grams sort by their first eight bytes (as a big-endian
+                // number, zero-padded: a string sorts before its extensions), then by
+                // the rest.
+                let all = (0..grams.len() as u32).map(|id| {
+                    let g = grams.get(id);
+                    let mut head = [0u8; 8];
+                    let n = g.len().min(8);
+                    head[..n].copy_from_slice(&g.as_bytes()[..n]);
+                    ((u64::from_be_bytes(head), g, id), gram_df[id as usize])
+                });
+                let chars = prune(all, n_docs, &config, None);
+                let mut text = String::new();
+                for (j, &((_, g, _), _)) in chars.iter().enumerate() {
+                    if j > 0 {
+                        text.push('\n');
+                    }
+                    text.push_str(g);
+                }
+                (chars, text)
+            },
+        );
+        let (word_df, text) = words?;
+        let mut gram_feature = vec![UNKNOWN; grams.len()];
+        for (j, &((_, _, id), _)) in chars.iter().enumerate() {
+            gram_feature[id as usize] = (word_df.len() + j) as u32;
+        }
+        let dfs = word_df.into_iter().chain(chars.iter().map(|t| t.1));
+        let idf = dfs.map(|d| smoothed_idf(n_docs, d)).collect();
+        let tfidf = Tfidf::from_parts(
             tokenizer,
             config,
-            TermList::from_terms(&terms),
-            TermList::from_terms(&char_terms),
+            TermList::from_joined(text)?,
+            TermList::from_joined(char_text)?,
             idf,
-        )
+        )?;
+        debug_assert!(tfidf
+            .terms
+            .iter()
+            .zip(tfidf.terms.iter().skip(1))
+            .all(|(a, b)| a < b));
+        Ok((tfidf, counts, gram_feature))
     }
 
     /// Rebuilds a featurizer from its stored parts (as read from a model file): word
@@ -817,93 +1199,19 @@ impl Tfidf {
                 return Err(format!("idf value {v} is not a finite number >= 0"));
             }
         }
-        let mut stem_ids = KeyMap::with_capacity(terms.len() / 2);
-        // The text of each stem id, to tell a stem seen again from a hash collision.
-        let mut stem_text: Vec<&str> = Vec::with_capacity(terms.len() / 2);
-        let mut ngram_ids = KeyMap::with_capacity(terms.len());
-        // Feature id of each unigram, by stem id.
-        let mut unigram: Vec<u32> = Vec::with_capacity(terms.len() / 2);
-        let mut ids: Vec<u32> = Vec::with_capacity(MAX_NGRAM as usize);
-        // The terms are sorted, so runs of them start with the same word: its id is
-        // reused without hashing it again.
-        let mut last_first: (&str, u32) = ("", UNKNOWN);
-        for (f, term) in terms.iter().enumerate() {
-            ids.clear();
-            for stem in term.split(' ') {
-                if stem.is_empty() {
-                    return Err(format!("term {f} ({term:?}) has an empty word"));
-                }
-                let id = if ids.is_empty() && stem == last_first.0 {
-                    last_first.1
-                } else {
-                    match stem_ids.get(key(stem)) {
-                        Some(id) if stem_text[id as usize] == stem => id,
-                        Some(id) => {
-                            return Err(format!(
-                                "words {stem:?} and {:?} share a hash",
-                                stem_text[id as usize]
-                            ))
-                        }
-                        None => {
-                            let id = stem_text.len() as u32;
-                            stem_ids.insert(key(stem), id);
-                            stem_text.push(stem);
-                            id
-                        }
-                    }
-                };
-                if ids.is_empty() {
-                    last_first = (stem, id);
-                }
-                ids.push(id);
-                if ids.len() > config.ngram_max as usize {
-                    return Err(format!(
-                        "term {f} ({term:?}) is longer than the n-gram range allows"
-                    ));
-                }
-            }
-            if ids.len() < config.ngram_min as usize {
-                return Err(format!(
-                    "term {f} ({term:?}) is shorter than the n-gram range allows"
-                ));
-            }
-            if stem_text.len() > MAX_STEMS {
-                return Err(format!("vocabulary uses more than {MAX_STEMS} words"));
-            }
-            let twice = if let [id] = ids[..] {
-                unigram.resize(stem_text.len(), UNKNOWN);
-                std::mem::replace(&mut unigram[id as usize], f as u32) != UNKNOWN
-            } else {
-                ngram_ids.insert(pack(&ids), f as u32).is_some()
-            };
-            if twice {
-                return Err(format!("term {term:?} appears twice"));
-            }
-        }
-        unigram.resize(stem_text.len(), UNKNOWN);
         if !char_terms.is_empty() && !config.has_chars() {
             return Err("character n-grams stored but the settings have none".into());
         }
-        let mut char_ids = KeyMap::with_capacity(char_terms.len());
-        for (i, g) in char_terms.iter().enumerate() {
-            let n = g.chars().count();
-            if n < config.char_min as usize || n > config.char_max as usize {
-                return Err(format!(
-                    "character n-gram {i} ({g:?}) is outside the range {}-{}",
-                    config.char_min, config.char_max
-                ));
-            }
-            let f = terms.len() + i;
-            if let Some(other) = char_ids.get(key(g)) {
-                let other = char_terms.get(other as usize - terms.len());
-                return Err(if other == g {
-                    format!("character n-gram {g:?} appears twice")
-                } else {
-                    format!("character n-grams {g:?} and {other:?} share a hash")
-                });
-            }
-            char_ids.insert(key(g), f as u32);
-        }
+        // The word terms' maps and the character n-grams' are built side by side (in this
+        // thread alone when there are no character n-grams).
+        let words = || word_maps(&config, &terms);
+        let chars = || char_map(&config, terms.len(), &char_terms);
+        let (words, chars) = match char_terms.is_empty() {
+            true => (words(), chars()),
+            false => rayon::join(words, chars),
+        };
+        let (stem_ids, unigram, ngram_ids) = words?;
+        let char_ids = chars?;
         Ok(Tfidf {
             config,
             tokenizer: Tokenizer::new(tokenizer),
@@ -1154,9 +1462,10 @@ impl Tfidf {
         arena: &mut Vec<(u32, f32)>,
         entries: &mut Vec<Entry>,
     ) -> u32 {
-        let st = self.tokenizer.stem(s);
-        let st: &str = if st.is_empty() { s } else { &st };
-        let stem = self.stem_ids.get(key(st)).unwrap_or(UNKNOWN);
+        let stem = self
+            .stem_ids
+            .get(key(&self.tokenizer.stem(s)))
+            .unwrap_or(UNKNOWN);
         gram_ids.clear();
         let config = &self.config;
         for_each_char_ngram(s, config.char_min, config.char_max, grams, |g| {
@@ -1164,6 +1473,19 @@ impl Tfidf {
                 gram_ids.push(f);
             }
         });
+        self.push_entry(stem, gram_ids, arena, entries)
+    }
+
+    /// Adds a cache entry for a word of stem id `stem` (`UNKNOWN`: none) whose
+    /// character n-grams are the features `gram_ids` (each occurrence; sorted here):
+    /// each feature once in `arena`, with its count times its idf.
+    fn push_entry(
+        &self,
+        stem: u32,
+        gram_ids: &mut [u32],
+        arena: &mut Vec<(u32, f32)>,
+        entries: &mut Vec<Entry>,
+    ) -> u32 {
         gram_ids.sort_unstable();
         let start = arena.len() as u32;
         let mut norm2 = 0.0f32;
@@ -1185,10 +1507,9 @@ impl Tfidf {
         entries.len() as u32 - 1
     }
 
-    /// The TF-IDF rows of many texts.
-    pub fn transform_batch<S: AsRef<str>>(&self, docs: &[S]) -> SparseMatrix {
+    /// The TF-IDF rows of many texts, `scratch` the word cache to use.
+    pub fn transform_batch<S: AsRef<str>>(&self, docs: &[S], mut scratch: Scratch) -> SparseMatrix {
         let mut m = SparseMatrix::new(self.n_features());
-        let mut scratch = Scratch::default();
         let mut row = Vec::new();
         for d in docs {
             self.transform_into(d.as_ref(), &mut scratch, &mut row);
@@ -1375,6 +1696,150 @@ mod tests {
         }
     }
 
+    /// Training text with the vocabulary's awkward cases: stems that are prefixes of
+    /// others (`a`, `ab`, `a-b` splits to `a` `b`), punctuation tokens, non-ASCII
+    /// letters, words repeated within a sentence, one-letter words.
+    const AWKWARD: [&str; 8] = [
+        "A b ab a-b abc!",
+        "ab a b? a b a",
+        "Café cafés café x y z",
+        "it's x-y ... -- z x y",
+        "runner runs run, running?",
+        "Ünïcode über x über",
+        "b a ab abc a",
+        "zz z z, y",
+    ];
+
+    /// Document frequencies counted the plain way: each sentence's terms as text
+    /// (stems joined by spaces) and its character n-grams, each once a sentence.
+    fn plain_df(
+        docs: &[&str],
+        config: &TfidfConfig,
+    ) -> (HashMap<String, u32>, HashMap<String, u32>) {
+        let tok = Tokenizer::new(TokenizerConfig::default());
+        let (mut words, mut chars) = (HashMap::new(), HashMap::new());
+        for doc in docs {
+            let stems = tok.tokens(doc);
+            let mut terms = std::collections::BTreeSet::new();
+            for n in config.ngram_min..=config.ngram_max {
+                for w in stems.windows(n as usize) {
+                    terms.insert(w.join(" "));
+                }
+            }
+            let mut grams = std::collections::BTreeSet::new();
+            let mut word = String::new();
+            tok.for_each_surface(doc, &mut word, |s| {
+                grams.extend(self::grams(s, config.char_min, config.char_max));
+            });
+            for t in terms {
+                *words.entry(t).or_insert(0) += 1;
+            }
+            for g in grams {
+                *chars.entry(g).or_insert(0) += 1;
+            }
+        }
+        (words, chars)
+    }
+
+    /// The vocabulary is what counting each term by its text gives: the terms kept by
+    /// min_df, max_df and max_features (the most frequent, ties by text), sorted as
+    /// strings, with their idf.
+    #[test]
+    fn vocabulary_is_the_plain_count_of_each_term() {
+        let configs = [
+            with_chars(2, 4),
+            TfidfConfig {
+                ngram_max: 3,
+                min_df: 2,
+                ..with_chars(1, 3)
+            },
+            TfidfConfig {
+                ngram_min: 2,
+                ngram_max: 3,
+                max_df: 0.3,
+                ..cfg(1, 1.0, None)
+            },
+            cfg(1, 1.0, Some(7)),
+        ];
+        let n = AWKWARD.len();
+        for config in configs {
+            let t = Tfidf::fit(&AWKWARD, TokenizerConfig::default(), config).unwrap();
+            let (words, chars) = plain_df(&AWKWARD, &config);
+            let keep = |df: &HashMap<String, u32>, cap: Option<u32>| {
+                let max = (config.max_df * n as f64).floor() as u32;
+                let mut kept: Vec<(String, u32)> = df
+                    .iter()
+                    .map(|(t, &d)| (t.clone(), d))
+                    .filter(|&(_, d)| d >= config.min_df && (config.max_df >= 1.0 || d <= max))
+                    .collect();
+                kept.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                kept.truncate(cap.map_or(usize::MAX, |c| c as usize));
+                kept.sort();
+                kept
+            };
+            let (w, c) = (keep(&words, config.max_features), keep(&chars, None));
+            let names: Vec<&str> = w.iter().chain(&c).map(|p| p.0.as_str()).collect();
+            let got: Vec<&str> = t.terms().iter().chain(t.char_terms().iter()).collect();
+            assert_eq!(got, names, "{config:?}");
+            let idf: Vec<f32> = w.iter().chain(&c).map(|p| smoothed_idf(n, p.1)).collect();
+            assert_eq!(t.idf(), idf, "{config:?}");
+        }
+    }
+
+    /// The scratch `fit_with_scratch` gives, its cache already full of the training
+    /// words, featurizes any text as a fresh scratch does, pruned words and n-grams
+    /// included.
+    #[test]
+    fn scratch_from_fitting_gives_the_rows_of_a_fresh_one() {
+        let config = TfidfConfig {
+            min_df: 2,
+            ..with_chars(2, 3)
+        };
+        let (t, mut warm) =
+            Tfidf::fit_with_scratch(&AWKWARD, TokenizerConfig::default(), config).unwrap();
+        assert!(warm.n_entries() > 20);
+        let mut cold = Scratch::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for text in AWKWARD.iter().chain(&["new words, café ab", "x y z zz"]) {
+            t.transform_into(text, &mut warm, &mut a);
+            t.transform_into(text, &mut cold, &mut b);
+            assert_eq!(a, b, "{text}");
+        }
+    }
+
+    /// The interner gives each string the next id when first met and the same id after,
+    /// short strings (their own keys) and long ones (hashed) alike.
+    #[test]
+    fn interner_gives_each_string_one_id() {
+        let words = [
+            "",
+            "a",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghijk",
+            "a",
+            "é",
+            "abcdefgh",
+        ];
+        let mut interner = Interner::default();
+        let ids: Vec<u32> = words.iter().map(|w| interner.intern(w)).collect();
+        assert_eq!(ids, [0, 1, 2, 3, 4, 1, 5, 3]);
+        for (w, &id) in words.iter().zip(&ids) {
+            assert_eq!(interner.get(id), *w);
+        }
+        assert_eq!(interner.len(), 6);
+        assert!(interner.check().is_ok());
+    }
+
+    /// Packed n-gram keys unpack to their stem ids, first word first.
+    #[test]
+    fn packed_keys_unpack_to_their_ids() {
+        let top = MAX_STEMS as u32 - 1;
+        for ids in [&[0][..], &[5, 0], &[top, 7, 0], &[1, top], &[top]] {
+            assert_eq!(unpack(pack(ids)).collect::<Vec<_>>(), ids);
+        }
+    }
+
     /// A full cache starts over keeping its first entries (at most half), and rows
     /// stay those of a fresh cache throughout.
     #[test]
@@ -1498,7 +1963,7 @@ mod tests {
             cfg(1, 1.0, None),
         )
         .unwrap();
-        let m = t.transform_batch(&["renewing show", "renewed shows"]);
+        let m = t.transform_batch(&["renewing show", "renewed shows"], Scratch::default());
         assert_eq!(m.row(0), m.row(1));
     }
 

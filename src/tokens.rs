@@ -359,10 +359,14 @@ impl Tokenizer {
         self.config
     }
 
-    /// The term for one surface token: its stem, or the token itself without stemming.
+    /// The term for one surface token: its stem, or the token itself without stemming
+    /// (or where the stem would be empty).
     pub fn stem<'a>(&self, surface: &'a str) -> Cow<'a, str> {
         if self.config.stem && surface.chars().any(char::is_alphabetic) {
-            self.stemmer.stem(surface)
+            match self.stemmer.stem(surface) {
+                st if st.is_empty() => Cow::Borrowed(surface),
+                st => st,
+            }
         } else {
             Cow::Borrowed(surface)
         }
