@@ -75,21 +75,27 @@ pub(crate) fn fold_lanes<const N: usize>(lanes: [[f64; LANES]; N]) -> [f64; N] {
 /// The dot product of `a` and `b` (as long), in parallel over fixed chunks.
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
-    let [total] = sum_chunks(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)).map(|(a, b)| {
-        let mut lanes = [0.0; LANES];
-        let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-        let (ar, br) = (ac.remainder(), bc.remainder());
-        for (a, b) in ac.zip(bc) {
-            for l in 0..LANES {
-                lanes[l] += a[l] * b[l];
-            }
-        }
-        for (l, (a, b)) in lanes.iter_mut().zip(ar.iter().zip(br)) {
-            *l += a * b;
-        }
-        fold_lanes([lanes])
-    }));
+    let chunks = a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK));
+    let [total] = sum_chunks(chunks.map(|(a, b)| [dot_lanes(a, b)]));
     total
+}
+
+/// The dot product of `a` and `b` (as long) in `LANES` lanes, on this thread.
+#[inline(always)]
+pub(crate) fn dot_lanes(a: &[f64], b: &[f64]) -> f64 {
+    let mut lanes = [0.0; LANES];
+    let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (a, b) in ac.zip(bc) {
+        for l in 0..LANES {
+            lanes[l] += a[l] * b[l];
+        }
+    }
+    for (l, (a, b)) in lanes.iter_mut().zip(ar.iter().zip(br)) {
+        *l += a * b;
+    }
+    let [sum] = fold_lanes([lanes]);
+    sum
 }
 
 /// `out = x + step * direction`, in parallel.
