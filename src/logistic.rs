@@ -553,30 +553,33 @@ const ITEM_CHUNK: usize = 4096;
 /// an optional factored character block over the same features.
 struct Design<'a> {
     x: &'a SparseMatrix,
-    /// `x` by feature: the weights' gradient is computed feature by feature from these,
-    /// touching only the entries the rows hold and writing each gradient entry once.
+    /// Per feature, what its weights' gradient sums: the rows holding it (`x`'s column),
+    /// then, with a character block, the words holding it (`G'`), word `e` as index
+    /// `rows + e`. The gradient is computed feature by feature from these, touching only
+    /// the entries there are and writing each gradient entry once.
     columns: SparseMatrix,
     chars: Option<Factored<'a>>,
 }
 
-/// A [`CharBlock`] with its transposes.
+/// A [`CharBlock`] with its rows by word.
 struct Factored<'a> {
     block: &'a CharBlock,
     /// Per word, the rows it is a token of (`T'`).
     rows_of_word: SparseMatrix,
-    /// Per feature, the words holding it (`G'`).
-    words_of_feature: SparseMatrix,
 }
 
 impl<'a> Design<'a> {
     fn new(x: &'a SparseMatrix, chars: Option<&'a CharBlock>) -> Design<'a> {
+        let mut columns = transpose(x);
+        if let Some(block) = chars {
+            columns = append_rows(&columns, &transpose(&block.grams));
+        }
         Design {
             x,
-            columns: transpose(x),
+            columns,
             chars: chars.map(|block| Factored {
                 block,
                 rows_of_word: transpose(&block.tokens),
-                words_of_feature: transpose(&block.grams),
             }),
         }
     }
@@ -585,7 +588,11 @@ impl<'a> Design<'a> {
     /// block.
     fn word_scores(&self, w: &[f64], k: usize) -> Vec<f64> {
         match &self.chars {
-            Some(c) => gather_rows(&c.block.grams, w, k),
+            Some(c) => {
+                let mut scores = vec![0.0; c.block.n_words() * k];
+                gather_rows(&c.block.grams, w, &mut scores);
+                scores
+            }
             None => Vec::new(),
         }
     }
@@ -615,22 +622,26 @@ impl<'a> Design<'a> {
         scale: f64,
         grad: &mut [f64],
     ) -> f64 {
-        let words = self
-            .chars
-            .as_ref()
-            .map(|c| (&c.words_of_feature, gather_rows(&c.rows_of_word, diff, k)));
+        // What the columns' indices point at: `diff` (`k` a row), then each word's `T' diff`.
+        let with_words;
+        let of = match &self.chars {
+            Some(c) => {
+                let mut of = vec![0.0; diff.len() + c.block.n_words() * k];
+                of[..diff.len()].copy_from_slice(diff);
+                gather_rows(&c.rows_of_word, diff, &mut of[diff.len()..]);
+                with_words = of;
+                &with_words
+            }
+            None => diff,
+        };
         let cols = &self.columns;
         let chunks = grad.par_chunks_mut(ITEM_CHUNK * k).enumerate();
         let [norm] = sum_chunks(chunks.map(|(chunk, grad)| {
             let first = chunk * ITEM_CHUNK;
             for (f, gf) in (first..).zip(grad.chunks_exact_mut(k)) {
                 gf.fill(0.0);
-                let (rows, values) = cols.row(f);
-                gather_add(gf, rows, values, diff);
-                if let Some((words_of_feature, adjoint)) = &words {
-                    let (at, values) = words_of_feature.row(f);
-                    gather_add(gf, at, values, adjoint);
-                }
+                let (at, values) = cols.row(f);
+                gather_add(gf, at, values, of);
             }
             let w = &w[first * k..first * k + grad.len()];
             for (g, &wj) in grad.iter_mut().zip(w) {
@@ -642,10 +653,11 @@ impl<'a> Design<'a> {
     }
 }
 
-/// Row `r` of the result (`k` values) is `sum_j m_rj * of[j * k..j * k + k]`, each sum
-/// in index order; rows in parallel.
-fn gather_rows(m: &SparseMatrix, of: &[f64], k: usize) -> Vec<f64> {
-    let mut out = vec![0.0; m.n_rows() * k];
+/// Writes row `r` of `m of` (`k` values, `out.len() = m.n_rows() * k`) as
+/// `sum_j m_rj * of[j * k..j * k + k]` to `out`; rows in parallel.
+fn gather_rows(m: &SparseMatrix, of: &[f64], out: &mut [f64]) {
+    let k = out.len() / m.n_rows().max(1);
+    assert_eq!(out.len(), m.n_rows() * k);
     out.par_chunks_mut(ITEM_CHUNK * k)
         .enumerate()
         .for_each(|(chunk, out)| {
@@ -654,6 +666,24 @@ fn gather_rows(m: &SparseMatrix, of: &[f64], k: usize) -> Vec<f64> {
                 gather_add(o, at, values, of);
             }
         });
+}
+
+/// Each row of `a` followed by the same row of `b` (as many rows), `b`'s indices moved
+/// past `a`'s columns.
+fn append_rows(a: &SparseMatrix, b: &SparseMatrix) -> SparseMatrix {
+    assert_eq!(a.n_rows(), b.n_rows());
+    let offset = u32::try_from(a.n_cols).expect("at most 2^32 columns");
+    let mut out = SparseMatrix::new(a.n_cols + b.n_cols);
+    out.indices.reserve(a.indices.len() + b.indices.len());
+    out.values.reserve(a.values.len() + b.values.len());
+    for r in 0..a.n_rows() {
+        let ((ai, av), (bi, bv)) = (a.row(r), b.row(r));
+        out.indices.extend_from_slice(ai);
+        out.indices.extend(bi.iter().map(|&i| offset + i));
+        out.values.extend_from_slice(av);
+        out.values.extend_from_slice(bv);
+        out.indptr.push(out.indices.len());
+    }
     out
 }
 
