@@ -2,14 +2,20 @@
 //!
 //! [`more_thuente`] is `argmin::solver::linesearch::MoreThuenteLineSearch` (argmin 0.11,
 //! default settings, run by argmin's `Executor` from a point with its cost and gradient)
-//! with the same floating-point operations in the same order, so it picks the same step
-//! to the bit (`logistic`'s `same_steps_as_argmin_lbfgs` test checks it through whole
-//! fits). What differs is the bookkeeping: argmin's executor allocates a new trial point
-//! each step and clones the point and gradient several times a step; here the trial
-//! point and its gradient are written into two buffers the caller keeps.
+//! with the same step selection, floating-point operation for operation. Only its two
+//! vector passes differ: the trial point and the directional derivative are computed
+//! in parallel over fixed chunks, the derivative's dot product summed chunk by chunk
+//! with several accumulators ([`dot`]), so its rounding is not argmin's (on vectors no
+//! longer than [`LANES`] it is, and `logistic`'s `line_search_is_argmins` test checks
+//! the steps picked are argmin's to the bit there). What also differs is the
+//! bookkeeping: argmin's executor allocates a new trial point each step and clones the
+//! point and gradient several times a step; here the trial point and its gradient are
+//! written into two buffers the caller keeps.
 //!
 //! The step selection ([`cstep`]) is argmin's, which is Moré and Thuente's (1994) MINPACK-2
 //! `dcstep` as argmin writes it; argmin is MIT or Apache-2.0 licensed, like this crate.
+
+use rayon::prelude::*;
 
 /// A step length with the cost and directional derivative there.
 #[derive(Debug, Clone, Copy)]
@@ -34,10 +40,74 @@ const XTRAPF: f64 = 4.0;
 /// Relative width of the interval of uncertainty at which the search stops.
 const XTOL: f64 = 1e-10;
 
-/// The dot product of `a` and `b`, summed in order from -0.0 like `Iterator::sum`
-/// (argmin's `ArgminDot` for `Vec<f64>`).
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(a, b)| a * b).sum()
+/// Elements per task of the parallel vector passes (here and in `logistic`'s L-BFGS).
+/// Fixed, so a sum is always made of the same chunks' partial sums added in chunk order,
+/// whatever the number of threads: the same inputs give the same bits.
+pub(crate) const CHUNK: usize = 8192;
+
+/// Independent accumulators of a sum within a chunk: element `j` of a chunk goes to lane
+/// `j % LANES`, and the lanes are added in order at the end. Several sums in flight hide
+/// the latency of floating-point addition (and the compiler can vectorise them); a
+/// vector no longer than `LANES` is still summed in element order.
+pub(crate) const LANES: usize = 8;
+
+/// `N` sums over `CHUNK`-long pieces: `parts` yields each chunk's sums in chunk order
+/// (any thread computing any chunk); they are added in that order.
+pub(crate) fn sum_chunks<const N: usize>(
+    parts: impl IndexedParallelIterator<Item = [f64; N]>,
+) -> [f64; N] {
+    let parts: Vec<[f64; N]> = parts.collect();
+    let mut total = [0.0; N];
+    for part in parts {
+        for (t, p) in total.iter_mut().zip(part) {
+            *t += p;
+        }
+    }
+    total
+}
+
+/// The lanes of each of `N` sums added in lane order.
+#[inline(always)]
+pub(crate) fn fold_lanes<const N: usize>(lanes: [[f64; LANES]; N]) -> [f64; N] {
+    lanes.map(|l| l.iter().fold(0.0, |a, &b| a + b))
+}
+
+/// The dot product of `a` and `b` (as long), in parallel over fixed chunks.
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let chunks = a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK));
+    let [total] = sum_chunks(chunks.map(|(a, b)| [dot_lanes(a, b)]));
+    total
+}
+
+/// The dot product of `a` and `b` (as long) in `LANES` lanes, on this thread.
+#[inline(always)]
+pub(crate) fn dot_lanes(a: &[f64], b: &[f64]) -> f64 {
+    let mut lanes = [0.0; LANES];
+    let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (a, b) in ac.zip(bc) {
+        for l in 0..LANES {
+            lanes[l] += a[l] * b[l];
+        }
+    }
+    for (l, (a, b)) in lanes.iter_mut().zip(ar.iter().zip(br)) {
+        *l += a * b;
+    }
+    let [sum] = fold_lanes([lanes]);
+    sum
+}
+
+/// `out = x + step * direction`, in parallel.
+fn step_to(out: &mut [f64], x: &[f64], step: f64, direction: &[f64]) {
+    assert!(x.len() == out.len() && direction.len() == out.len());
+    out.par_chunks_mut(CHUNK)
+        .zip(x.par_chunks(CHUNK).zip(direction.par_chunks(CHUNK)))
+        .for_each(|(out, (x, direction))| {
+            for ((o, &xi), &di) in out.iter_mut().zip(x).zip(direction) {
+                *o = xi + step * di;
+            }
+        });
 }
 
 /// A line search's trial point and the gradient there (buffers the caller keeps).
@@ -105,9 +175,7 @@ pub(crate) fn more_thuente(
         {
             stp.x = stx.x;
         }
-        for ((n, &xi), &di) in next.iter_mut().zip(x).zip(direction) {
-            *n = xi + stp.x * di;
-        }
+        step_to(next, x, stp.x, direction);
         let f = eval(next, next_grad);
         let dg = dot(direction, next_grad);
         let ftest1 = finit + stp.x * dgtest;
