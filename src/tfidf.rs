@@ -376,8 +376,13 @@ impl<V: Copy + Default> Default for KeyMap<V> {
 impl<V: Copy + Default> KeyMap<V> {
     fn with_capacity(n: usize) -> KeyMap<V> {
         let size = (n * 2).next_power_of_two().max(16);
+        // Written, not `calloc`ed: a zeroed allocation maps the shared zero page, so the
+        // first read of a slot and the first write to it would each fault (the second
+        // also flushing the other threads' address caches).
+        let mut slots = Vec::with_capacity(size);
+        slots.resize(size, (0, V::default()));
         KeyMap {
-            slots: vec![(0, V::default()); size],
+            slots,
             len: 0,
             shift: 64 - size.trailing_zeros(),
         }
