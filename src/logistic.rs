@@ -4,10 +4,10 @@
 //! `sum_i w_i * logloss_i + alpha/2 * ||W||^2` (intercepts not penalised, `w_i = 1`
 //! unless class weights say otherwise), with argmin's L-BFGS (the optimiser
 //! linfa-logistic itself uses; computed in place here, with its vector passes in
-//! parallel, and argmin's More-Thuente line search) over a sparse cost and gradient.
-//! The same rows and settings give the same model to the bit, on any number of threads.
-//! `Solver::Linfa` runs
-//! linfa-logistic's own dense fit instead, for small problems.
+//! parallel and its pairs in single precision, and argmin's More-Thuente line search)
+//! over a sparse cost and gradient. The same rows and settings give the same model to
+//! the bit, on any number of threads. `Solver::Linfa` runs linfa-logistic's own dense
+//! fit instead, for small problems.
 //!
 //! A naive Bayes term can join the fitted model ([`Logistic::add_naive_bayes`]): the
 //! log-probabilities of a multinomial naive Bayes over which word terms a sentence has,
