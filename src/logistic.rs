@@ -590,7 +590,7 @@ impl<'a> Design<'a> {
         match &self.chars {
             Some(c) => {
                 let mut scores = vec![0.0; c.block.n_words() * k];
-                gather_rows(&c.block.grams, w, &mut scores);
+                gather_rows(&c.block.grams, w, k, &mut scores);
                 scores
             }
             None => Vec::new(),
@@ -628,7 +628,7 @@ impl<'a> Design<'a> {
             Some(c) => {
                 let mut of = vec![0.0; diff.len() + c.block.n_words() * k];
                 of[..diff.len()].copy_from_slice(diff);
-                gather_rows(&c.rows_of_word, diff, &mut of[diff.len()..]);
+                gather_rows(&c.rows_of_word, diff, k, &mut of[diff.len()..]);
                 with_words = of;
                 &with_words
             }
@@ -655,8 +655,7 @@ impl<'a> Design<'a> {
 
 /// Writes row `r` of `m of` (`k` values, `out.len() = m.n_rows() * k`) as
 /// `sum_j m_rj * of[j * k..j * k + k]` to `out`; rows in parallel.
-fn gather_rows(m: &SparseMatrix, of: &[f64], out: &mut [f64]) {
-    let k = out.len() / m.n_rows().max(1);
+fn gather_rows(m: &SparseMatrix, of: &[f64], k: usize, out: &mut [f64]) {
     assert_eq!(out.len(), m.n_rows() * k);
     out.par_chunks_mut(ITEM_CHUNK * k)
         .enumerate()

@@ -645,6 +645,18 @@ mod tests {
         }
     }
 
+    /// Sentences whose tokens are all marks have no character n-grams: the character
+    /// block is empty, and training still learns the marks (it once panicked there).
+    #[test]
+    fn sentences_without_character_ngrams_train() {
+        let (texts, labels) = (["!!", "??", "! !", "? ?"], ["a", "b", "a", "b"]);
+        let settings = TrainSettings::default();
+        assert!(settings.tfidf.has_chars());
+        let (model, _) = Classifier::train(&texts, &labels, &settings, "t", "").unwrap();
+        assert_eq!(model.predict("!").0, 0);
+        assert_eq!(model.predict("?").0, 1);
+    }
+
     /// The naive Bayes term and the character n-grams each change the model, and
     /// turning both off gives plain logistic regression over word n-grams.
     #[test]
