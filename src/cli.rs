@@ -726,7 +726,8 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
         &settings,
         &source.join(" "),
         &date,
-    )?;
+    )
+    .with_context(|| format!("training on {}", source.join(", ")))?;
     pb.finish_and_clear();
     let secs = t0.elapsed().as_secs_f64();
     model.save(&a.output)?;
@@ -807,7 +808,11 @@ fn cv(a: CvArgs) -> Result<ExitCode> {
     let data = read_training(&a.data, &a.columns)?;
     let t0 = Instant::now();
     let pb = progress(a.folds as u64, "folds");
-    let (summary, _) = evaluate::cross_validate(&data, &settings, a.folds, a.seed, &|| pb.inc(1))?;
+    let (summary, _) = evaluate::cross_validate(&data, &settings, a.folds, a.seed, &|| pb.inc(1))
+        .with_context(|| {
+        let names: Vec<String> = a.data.iter().map(|p| p.display().to_string()).collect();
+        format!("cross-validating on {}", names.join(", "))
+    })?;
     pb.finish_and_clear();
     let mut out = io::stdout().lock();
     match a.format {

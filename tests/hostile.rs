@@ -330,6 +330,24 @@ fn too_many_labels_are_refused_before_training() {
     );
 }
 
+#[test]
+fn settings_that_leave_no_terms_name_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    let rows = b"text,label\ngood show,a\nbad show,b\nnice plot,a\ndull plot,b\n";
+    let f = write(d.path(), "few.csv", rows);
+    for cmd in ["train", "cv"] {
+        let mut args = vec![cmd, s(&f), "--min-df", "5"];
+        let model = d.path().join("m");
+        match cmd {
+            "train" => args.extend(["-o", s(&model)]),
+            _ => args.extend(["--folds", "2"]),
+        }
+        let o = run(&args);
+        one_line_error(&o, "no terms left in the vocabulary");
+        assert!(o.stderr.contains(s(&f)), "{}", o.stderr);
+    }
+}
+
 // ---- writing the model ----
 
 #[test]
