@@ -690,9 +690,13 @@ fn spinner(what: &str) -> indicatif::ProgressBar {
 
 fn read_training(paths: &[PathBuf], columns: &ColumnArgs) -> Result<Labelled> {
     let d = data::read_labelled(paths, &columns.columns())?;
-    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    data::check_trainable(&d, &names.join(", "))?;
+    data::check_trainable(&d, &file_names(paths).join(", "))?;
     Ok(d)
+}
+
+/// How `paths` read in messages and metadata.
+fn file_names(paths: &[PathBuf]) -> Vec<String> {
+    paths.iter().map(|p| p.display().to_string()).collect()
 }
 
 fn train(a: TrainArgs) -> Result<ExitCode> {
@@ -717,7 +721,7 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
     // Fail before training, not after, when the model could not be written.
     modelfile::check_target(&a.output, &a.data)?;
     let data = read_training(&a.data, &a.columns)?;
-    let source: Vec<String> = a.data.iter().map(|p| p.display().to_string()).collect();
+    let source = file_names(&a.data);
     let t0 = Instant::now();
     let pb = spinner("training");
     let (model, report, acc) = Classifier::train_with_accuracy(
@@ -808,11 +812,9 @@ fn cv(a: CvArgs) -> Result<ExitCode> {
     let data = read_training(&a.data, &a.columns)?;
     let t0 = Instant::now();
     let pb = progress(a.folds as u64, "folds");
-    let (summary, _) = evaluate::cross_validate(&data, &settings, a.folds, a.seed, &|| pb.inc(1))
-        .with_context(|| {
-        let names: Vec<String> = a.data.iter().map(|p| p.display().to_string()).collect();
-        format!("cross-validating on {}", names.join(", "))
-    })?;
+    let (summary, _) =
+        evaluate::cross_validate(&data, &settings, a.folds, a.seed, &|| pb.inc(1))
+            .with_context(|| format!("cross-validating on {}", file_names(&a.data).join(", ")))?;
     pb.finish_and_clear();
     let mut out = io::stdout().lock();
     match a.format {
