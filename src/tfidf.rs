@@ -941,14 +941,18 @@ fn word_terms(
     Ok((kept.into_iter().map(|t| t.1).collect(), text))
 }
 
-/// The maps of a vocabulary's word `terms` (see [`Tfidf::from_parts`]): each stem's id
-/// by its [`key`], each stem id's unigram feature, each longer n-gram's feature by its
-/// [`pack`]ed stem ids.
-#[allow(clippy::type_complexity)]
-fn word_maps(
-    config: &TfidfConfig,
-    terms: &TermList,
-) -> Result<(KeyMap<u32>, Vec<u32>, KeyMap), String> {
+/// The maps of a vocabulary's word terms (see [`Tfidf::from_parts`]).
+struct WordMaps {
+    /// Each stem's id, by its [`key`].
+    stem_ids: KeyMap<u32>,
+    /// Each stem id's unigram feature (`UNKNOWN` if none).
+    unigram: Vec<u32>,
+    /// Each longer n-gram's feature, by its [`pack`]ed stem ids.
+    ngram_ids: KeyMap,
+}
+
+/// The [`WordMaps`] of `terms`, checked against the n-gram range.
+fn word_maps(config: &TfidfConfig, terms: &TermList) -> Result<WordMaps, String> {
     let mut stem_ids = KeyMap::with_capacity(terms.len() / 2);
     // The text of each stem id, to tell a stem seen again from a hash collision.
     let mut stem_text: Vec<&str> = Vec::with_capacity(terms.len() / 2);
@@ -1024,7 +1028,11 @@ fn word_maps(
             return Err(format!("term {:?} appears twice", terms.get(f as usize)));
         }
     }
-    Ok((stem_ids, unigram, ngram_ids))
+    Ok(WordMaps {
+        stem_ids,
+        unigram,
+        ngram_ids,
+    })
 }
 
 /// The map of a vocabulary's character n-grams (features from `first` on) by their
@@ -1215,7 +1223,11 @@ impl Tfidf {
             true => (words(), chars()),
             false => rayon::join(words, chars),
         };
-        let (stem_ids, unigram, ngram_ids) = words?;
+        let WordMaps {
+            stem_ids,
+            unigram,
+            ngram_ids,
+        } = words?;
         let char_ids = chars?;
         Ok(Tfidf {
             config,
