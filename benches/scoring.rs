@@ -82,9 +82,9 @@ fn bench_stages(c: &mut Criterion) {
 
         let mut g = c.benchmark_group("featurize");
         g.throughput(Throughput::Elements(batch as u64));
+        let mut scratch = Scratch::default();
+        let mut row = Vec::new();
         g.bench_function(BenchmarkId::from_parameter(&id), |b| {
-            let mut scratch = Scratch::default();
-            let mut row = Vec::new();
             b.iter(|| {
                 let mut n = 0usize;
                 for s in &data {
@@ -123,9 +123,9 @@ fn bench_stages(c: &mut Criterion) {
 
         let mut g = c.benchmark_group("score_batch");
         g.throughput(Throughput::Elements(batch as u64));
+        let mut scratch = ScoreScratch::default();
+        let mut p = vec![0.0; k];
         g.bench_function(BenchmarkId::from_parameter(&id), |b| {
-            let mut scratch = ScoreScratch::default();
-            let mut p = vec![0.0; k];
             b.iter(|| black_box(score_all(&model, &data, &mut scratch, &mut p)))
         });
         g.finish();
@@ -153,9 +153,9 @@ fn bench_mr(c: &mut Criterion) {
     g.throughput(Throughput::Elements(data.len() as u64));
     for (name, model) in [("builtin", &builtin), ("mr", &trained)] {
         let id = format!("model={name}/batch={}", data.len());
+        let mut scratch = ScoreScratch::default();
+        let mut p = vec![0.0; model.labels().len()];
         g.bench_function(BenchmarkId::from_parameter(id), |b| {
-            let mut scratch = ScoreScratch::default();
-            let mut p = vec![0.0; model.labels().len()];
             b.iter(|| black_box(score_all(model, &data.texts, &mut scratch, &mut p)))
         });
     }
