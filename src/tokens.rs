@@ -95,6 +95,55 @@ static RUN: [bool; 256] = {
     t
 };
 
+/// Each byte's top bit.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Each of `x`'s bytes (little-endian) plus `n`.
+const fn ones(n: u8) -> u64 {
+    0x0101_0101_0101_0101 * n as u64
+}
+
+/// Where the run of [`RUN`] bytes from `i` ends (`bytes.len()` at the latest), looking
+/// at eight bytes at a time.
+#[inline(always)]
+fn run_end(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() {
+        let x = match bytes.get(i..i + 8) {
+            Some(eight) => u64::from_le_bytes(eight.try_into().unwrap()),
+            // The last few bytes: the text's last eight, shifted so the bytes past its
+            // end read as 0 (not a run byte). Shorter texts go a byte at a time.
+            None if bytes.len() >= 8 => {
+                let last = &bytes[bytes.len() - 8..];
+                u64::from_le_bytes(last.try_into().unwrap()) >> (8 * (i + 8 - bytes.len()))
+            }
+            None => {
+                while i < bytes.len() && RUN[bytes[i] as usize] {
+                    i += 1;
+                }
+                return i;
+            }
+        };
+        let stop = !run_bytes(x) & HIGH;
+        if stop != 0 {
+            return (i + stop.trailing_zeros() as usize / 8).min(bytes.len());
+        }
+        i += 8;
+    }
+    i
+}
+
+/// The top bit of each byte of `x` that is an ASCII lower-case letter or digit.
+#[inline(always)]
+fn run_bytes(x: u64) -> u64 {
+    let low = x & !HIGH;
+    // A byte's top bit after adding `0x80 - lo` says it is at least `lo` (no carry
+    // leaves a byte: 7-bit values).
+    let at_least = |lo: u8| low.wrapping_add(ones(0x80 - lo));
+    let letter = at_least(b'a') & !at_least(b'z' + 1);
+    let digit = at_least(b'0') & !at_least(b'9' + 1);
+    (letter | digit) & !x & HIGH
+}
+
 /// The tokenizer's class of any character.
 #[inline(always)]
 fn class_of(c: char) -> Class {
@@ -170,10 +219,7 @@ pub fn for_each_surface(
         if RUN[b as usize] {
             // A run of lower-case letters and digits goes in at once.
             let start = i;
-            i += 1;
-            while i < bytes.len() && RUN[bytes[i] as usize] {
-                i += 1;
-            }
+            i = run_end(bytes, i + 1);
             prev = ASCII[bytes[i - 1] as usize];
             if word.is_empty() && ends_word(bytes.get(i).copied(), prev) {
                 // The commonest word: all of it is this run, so it needs no copy.
@@ -406,6 +452,40 @@ mod tests {
     /// Surface tokens with punctuation dropped.
     fn words(text: &str) -> Vec<String> {
         tokens_of(text, false)
+    }
+
+    #[test]
+    fn runs_end_where_a_byte_at_a_time_scan_ends() {
+        let texts = [
+            "",
+            "a",
+            "ab9z",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghijklmnopq",
+            "abc def",
+            "a`b{c/d:e@f0g9h",
+            "xyz\u{e9}abcdefgh",
+            "zzzzzzzzzzzzzzzz!",
+            "0123456789ab",
+            "aaaaaaa\u{7f}bbbbbbbb",
+            "q\u{0}r\u{ff}s",
+        ];
+        for t in texts {
+            let bytes = t.as_bytes();
+            for i in 0..=bytes.len() {
+                let mut j = i;
+                while j < bytes.len() && RUN[bytes[j] as usize] {
+                    j += 1;
+                }
+                assert_eq!(run_end(bytes, i), j, "{t:?} from {i}");
+            }
+        }
+        for b in 0..=255u8 {
+            let eight = [b; 8];
+            let want = if RUN[b as usize] { HIGH } else { 0 };
+            assert_eq!(run_bytes(u64::from_le_bytes(eight)), want, "byte {b}");
+        }
     }
 
     #[test]
