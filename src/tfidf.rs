@@ -33,6 +33,9 @@ const UNKNOWN: u32 = u32::MAX;
 /// Surface forms a [`Scratch`] cache holds before it starts over (bounds memory: the
 /// map then has at most `2 * CACHE_LIMIT` slots of 24 bytes).
 const CACHE_LIMIT: usize = 1 << 17;
+
+/// Marks a surface form's start as a place in the scratch's copies, not the sentence.
+const IN_SURFACES: u32 = 1 << 31;
 /// Character n-gram entries (8 bytes each) the cache's words may hold before it starts
 /// over, less room for one long sentence's new words, so the list's storage stays
 /// 8 MiB. With this and [`CACHE_LIMIT`], a scratch stays near 20 MB on any input.
@@ -578,8 +581,9 @@ pub struct Scratch {
     cache_limit: Option<usize>,
     /// The current sentence's surface forms, one after another.
     surfaces: String,
-    /// Each surface form's [`key`] and where it starts in `surfaces`.
-    surface_keys: Vec<(u64, u32)>,
+    /// Each surface form's [`key`], where it starts (in the sentence, or with
+    /// [`IN_SURFACES`] set in `surfaces`) and its length in bytes.
+    surface_keys: Vec<(u64, u32, u32)>,
     /// Entries of the current sentence's tokens, in order.
     tokens: Vec<u32>,
     /// Stem ids of the current sentence's tokens, in order.
@@ -1407,25 +1411,36 @@ impl Tfidf {
         let config = &self.config;
         // Each surface form's slot in the cache is prefetched as the tokenizer finds it
         // and looked up once the sentence is tokenized, so the loads overlap.
+        // A surface form that is a slice of `text` (most are) is found there again on a
+        // miss; the others (lower-cased, joined, split) are copied to `surfaces`.
         surfaces.clear();
         surface_keys.clear();
         self.tokenizer.for_each_surface(text, word, |s| {
             let k = key(s);
             cache.prefetch(k);
-            surface_keys.push((k, surfaces.len() as u32));
-            surfaces.push_str(s);
+            let offset = (s.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+            let at = if offset < text.len() && offset < IN_SURFACES as usize {
+                offset as u32
+            } else {
+                surfaces.push_str(s);
+                (surfaces.len() - s.len()) as u32 | IN_SURFACES
+            };
+            surface_keys.push((k, at, s.len() as u32));
         });
         let orders = (config.ngram_max - config.ngram_min + 1) as usize;
         counts.begin(surface_keys.len() * orders);
         // Unigrams first (counted here), then each longer order, as in the vocabulary.
-        for (i, &(k, start)) in surface_keys.iter().enumerate() {
+        for &(k, at, len) in surface_keys.iter() {
             let (e, stem, unigram) = match cache.get(k) {
                 Some(found) => found,
                 None => {
-                    let end = surface_keys
-                        .get(i + 1)
-                        .map_or(surfaces.len(), |n| n.1 as usize);
-                    let s = &surfaces[start as usize..end];
+                    let start = (at & !IN_SURFACES) as usize;
+                    let from = if at & IN_SURFACES == 0 {
+                        text
+                    } else {
+                        &surfaces[..]
+                    };
+                    let s = &from[start..start + len as usize];
                     let e = self.new_entry(s, grams, gram_ids, arena, entries);
                     let en = &entries[e as usize];
                     let found = (e, en.stem, en.unigram);
