@@ -27,14 +27,15 @@ pub struct TrainSettings {
 pub struct ScoreScratch {
     tfidf: Scratch,
     row: Vec<(u32, f32)>,
-    /// The current sentence's word block scores before normalisation.
+    /// The current sentence's word block scores before normalisation (any number of
+    /// labels; see [`zeros`]).
     word_acc: Vec<f32>,
     /// Per cached word (the featurizer's cache entries): what its character n-grams add
     /// to each label's score before the sentence's normalisation, `k` values each.
     word_scores: Vec<f32>,
     /// The featurizer cache generation `word_scores` belongs to.
     generation: u64,
-    /// The current sentence's character block scores.
+    /// The current sentence's character block scores (any number of labels).
     char_scores: Vec<f32>,
 }
 
@@ -220,6 +221,23 @@ impl WordTable {
     }
 }
 
+/// `k` zeros to add label scores up in: `local` when the number of labels `K` is known
+/// (`k` then equals it), else `spill` (kept in the scratch, so nothing is allocated).
+#[inline(always)]
+fn zeros<'a, const K: usize>(
+    local: &'a mut [f32; K],
+    spill: &'a mut Vec<f32>,
+    k: usize,
+) -> &'a mut [f32] {
+    if K == 0 {
+        spill.clear();
+        spill.resize(k, 0.0);
+        spill
+    } else {
+        local
+    }
+}
+
 /// Index of the largest value (the first on ties).
 pub fn argmax(p: &[f32]) -> usize {
     let mut best = 0;
@@ -345,14 +363,17 @@ impl Classifier {
     }
 
     /// [`Classifier::score_into`] for `K` labels (0: any number).
+    ///
+    /// With `K` known, the scores add up in local arrays the compiler keeps in
+    /// registers, not in memory where each addition would wait for the last one's store.
     #[inline(always)]
     fn score_with<const K: usize>(&self, text: &str, scratch: &mut ScoreScratch, out: &mut [f32]) {
         let k = out.len();
         self.tfidf.count_terms(text, &mut scratch.tfidf);
-        out.copy_from_slice(self.model.intercepts());
-        let acc = &mut scratch.word_acc;
-        acc.clear();
-        acc.resize(k, 0.0);
+        let (mut z_local, mut acc_local) = ([0f32; K], [0f32; K]);
+        let z: &mut [f32] = if K == 0 { &mut *out } else { &mut z_local };
+        z.copy_from_slice(self.model.intercepts());
+        let acc = zeros(&mut acc_local, &mut scratch.word_acc, k);
         let WordTable {
             stride,
             presence,
@@ -367,15 +388,18 @@ impl Classifier {
             let tf = self.tfidf.tf(count);
             add_scaled::<K>(acc, row, tf);
             if presence {
-                add_scaled::<K>(out, &row[k..], 1.0);
+                add_scaled::<K>(z, &row[k..], 1.0);
             }
             norm2 += tf * tf * row[stride - 1];
         }
         if norm2 > 0.0 {
-            add_scaled::<K>(out, acc, 1.0 / norm2.sqrt());
+            add_scaled::<K>(z, acc, 1.0 / norm2.sqrt());
         }
         if self.tfidf.config().has_chars() {
-            self.add_char_scores::<K>(scratch, out);
+            self.add_char_scores::<K>(scratch, z);
+        }
+        if K > 0 {
+            out.copy_from_slice(&z_local);
         }
         softmax_in_place(out);
     }
@@ -407,16 +431,16 @@ impl Classifier {
             }
             word_scores[at + k] = norm2;
         }
-        char_scores.clear();
-        char_scores.resize(k, 0.0);
+        let mut local = [0f32; K];
+        let sums = zeros(&mut local, char_scores, k);
         let mut norm2 = 0.0f32;
         for &e in tfidf.tokens() {
             let s = &word_scores[e as usize * stride..e as usize * stride + stride];
-            add_scaled::<K>(char_scores, s, 1.0);
+            add_scaled::<K>(sums, s, 1.0);
             norm2 += s[k];
         }
         if norm2 > 0.0 {
-            add_scaled::<K>(out, char_scores, 1.0 / norm2.sqrt());
+            add_scaled::<K>(out, sums, 1.0 / norm2.sqrt());
         }
     }
 
