@@ -3,7 +3,8 @@
 //! Layout: an 8-byte magic `STANCEM\n`, the format version (u32 LE), the payload length
 //! (u64 LE), a CRC-32 of the payload (u32 LE), then the payload: one serde value
 //! ([`ModelData`]) in postcard encoding holding labels, tokenizer and TF-IDF settings,
-//! vocabulary, idf, weights, intercepts and training metadata.
+//! vocabulary (the word terms as packed ids of their stems, so loading splits and
+//! compares no text), idf, weights, intercepts and training metadata.
 //!
 //! Loading checks magic, version, length, checksum and caps on sizes before decoding,
 //! then every shape; a wrong, truncated, corrupted or inconsistent file gets an error
@@ -26,7 +27,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 pub const MAGIC: &[u8; 8] = b"STANCEM\n";
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 /// Caps on what a model file may declare, checked before the payload is decoded.
 pub const MAX_PAYLOAD_BYTES: u64 = 4 << 30;
@@ -97,37 +98,68 @@ fn intercepts_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Err
     capped(d, MAX_LABELS, "intercepts")
 }
 
-/// A list of `f32` kept as its little-endian bytes: decoding is one pass over a slice of
-/// the payload (postcard checks the declared length against the bytes left first), not
-/// a decoder call per number.
-mod f32_bytes {
+/// A number stored as its little-endian bytes.
+pub trait LeBytes: Sized {
+    const SIZE: usize;
+    fn put(&self, out: &mut Vec<u8>);
+    /// From exactly [`LeBytes::SIZE`] bytes.
+    fn get(b: &[u8]) -> Self;
+}
+
+impl LeBytes for f32 {
+    const SIZE: usize = 4;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Self {
+        f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    }
+}
+
+impl LeBytes for u64 {
+    const SIZE: usize = 8;
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(b: &[u8]) -> Self {
+        u64::from_le_bytes(b.try_into().unwrap())
+    }
+}
+
+/// A list of numbers kept as their little-endian bytes: decoding is one pass over a
+/// slice of the payload (postcard checks the declared length against the bytes left
+/// first), not a decoder call per number.
+mod le_bytes {
+    use super::LeBytes;
     use serde::{Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+    pub fn serialize<T: LeBytes, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+        let mut bytes = Vec::with_capacity(v.len() * T::SIZE);
+        for x in v {
+            x.put(&mut bytes);
+        }
         s.serialize_bytes(&bytes)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Vec<f32>;
+    pub fn deserialize<'de, T: LeBytes, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: LeBytes> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = Vec<T>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                write!(f, "a list of 4-byte numbers")
+                write!(f, "a list of {}-byte numbers", T::SIZE)
             }
-            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Vec<f32>, E> {
-                if !b.len().is_multiple_of(4) {
+            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Vec<T>, E> {
+                if !b.len().is_multiple_of(T::SIZE) {
                     return Err(E::custom(format!(
-                        "{} bytes of numbers, not a multiple of 4",
-                        b.len()
+                        "{} bytes of numbers, not a multiple of {}",
+                        b.len(),
+                        T::SIZE
                     )));
                 }
-                Ok(b.chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect())
+                Ok(b.chunks_exact(T::SIZE).map(T::get).collect())
             }
         }
-        d.deserialize_bytes(Visitor)
+        d.deserialize_bytes(Visitor(std::marker::PhantomData))
     }
 }
 
@@ -159,19 +191,23 @@ pub struct ModelData {
     pub labels: Vec<String>,
     pub tokenizer: TokenizerConfig,
     pub tfidf: TfidfConfig,
-    /// Word terms (features `0..terms`), joined by line breaks.
-    pub terms: String,
+    /// The stems the word terms use, joined by line breaks; a stem's id is its place.
+    pub stems: String,
+    /// Word terms (features `0..terms.len()`): each one's stem ids, packed into one
+    /// number (see [`crate::tfidf::Tfidf::term_keys`]).
+    #[serde(with = "le_bytes")]
+    pub terms: Vec<u64>,
     /// Character n-grams (the features after the word terms), joined by line breaks.
     pub char_terms: String,
     /// Per feature, word terms first.
-    #[serde(with = "f32_bytes")]
+    #[serde(with = "le_bytes")]
     pub idf: Vec<f32>,
     /// Feature-major: `weights[f * labels + c]`.
-    #[serde(with = "f32_bytes")]
+    #[serde(with = "le_bytes")]
     pub weights: Vec<f32>,
     /// The naive Bayes term: added once per word term present, feature-major (empty
     /// when the model has none).
-    #[serde(with = "f32_bytes")]
+    #[serde(with = "le_bytes")]
     pub presence: Vec<f32>,
     #[serde(deserialize_with = "intercepts_capped")]
     pub intercepts: Vec<f32>,
@@ -227,7 +263,7 @@ impl ModelData {
                 data.labels.len()
             );
         }
-        let n_terms = count_terms(&data.terms) + count_terms(&data.char_terms);
+        let n_terms = data.terms.len() + count_terms(&data.char_terms);
         if n_terms > MAX_TERMS {
             bail!("model file has {n_terms} terms, over the cap of {MAX_TERMS}");
         }
@@ -250,7 +286,7 @@ impl ModelData {
             ));
         }
         for (what, list) in [
-            ("term", &self.terms),
+            ("word", &self.stems),
             ("character n-gram", &self.char_terms),
         ] {
             if let Some(at) = first_control(list) {
@@ -534,7 +570,7 @@ mod tests {
     }
 
     #[derive(Serialize, Deserialize)]
-    struct Wrap(#[serde(with = "f32_bytes")] Vec<f32>);
+    struct Wrap(#[serde(with = "le_bytes")] Vec<f32>);
 
     #[test]
     fn civil_dates() {

@@ -200,7 +200,7 @@ impl WordTable {
         let k = model.labels().len();
         let presence = !model.presence().is_empty();
         let stride = k * (1 + usize::from(presence)) + 1;
-        let mut values = vec![0f32; tfidf.terms().len() * stride];
+        let mut values = vec![0f32; tfidf.n_terms() * stride];
         for (f, row) in values.chunks_exact_mut(stride).enumerate() {
             let idf = tfidf.idf()[f];
             for (c, w) in row[..k].iter_mut().enumerate() {
@@ -309,7 +309,7 @@ impl Classifier {
             .add_naive_bayes(
                 x,
                 y,
-                tfidf.terms().len(),
+                tfidf.n_terms(),
                 settings.fit.nb_weight,
                 settings.fit.nb_smoothing,
             )
@@ -495,7 +495,8 @@ impl Classifier {
             labels: self.labels().to_vec(),
             tokenizer: self.tfidf.tokenizer().config(),
             tfidf: self.tfidf.config(),
-            terms: self.tfidf.terms().joined().to_string(),
+            stems: self.tfidf.stems().joined().to_string(),
+            terms: self.tfidf.term_keys().to_vec(),
             char_terms: self.tfidf.char_terms().joined().to_string(),
             idf: self.tfidf.idf().to_vec(),
             weights: self.model.weights().to_vec(),
@@ -507,14 +508,14 @@ impl Classifier {
 
     /// Builds a classifier from a model file's contents, checking every shape.
     pub fn from_data(d: ModelData) -> Result<Classifier> {
-        let terms = TermList::from_joined(d.terms).map_err(anyhow::Error::msg)?;
+        let stems = TermList::from_joined(d.stems).map_err(anyhow::Error::msg)?;
         let char_terms = TermList::from_joined(d.char_terms).map_err(anyhow::Error::msg)?;
-        let tfidf = Tfidf::from_parts(d.tokenizer, d.tfidf, terms, char_terms, d.idf)
+        let tfidf = Tfidf::from_parts(d.tokenizer, d.tfidf, stems, d.terms, char_terms, d.idf)
             .map_err(anyhow::Error::msg)?;
         let model = Logistic::from_parts(d.labels, tfidf.n_features(), d.weights, d.intercepts)
             .and_then(|m| m.with_presence(d.presence))
             .map_err(anyhow::Error::msg)?;
-        if model.presence().len() > tfidf.terms().len() * model.labels().len() {
+        if model.presence().len() > tfidf.n_terms() * model.labels().len() {
             bail!("presence weights for more features than there are word terms");
         }
         if d.meta.rows_per_label.len() != model.labels().len() {

@@ -20,6 +20,7 @@
 use crate::tokens::{Tokenizer, TokenizerConfig};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
 /// Longest n-gram the featurizer supports.
 pub const MAX_NGRAM: u8 = 3;
@@ -647,7 +648,10 @@ impl Scratch {
 pub struct Tfidf {
     config: TfidfConfig,
     tokenizer: Tokenizer,
-    terms: TermList,
+    /// The word terms as stored: stems and packed stem ids.
+    stem_keys: StemKeys,
+    /// The word terms as text, made when first asked for (scoring never needs it).
+    terms: OnceLock<TermList>,
     char_terms: TermList,
     idf: Vec<f32>,
     /// Stem id of each stem in the vocabulary, by [`key`].
@@ -907,7 +911,7 @@ fn word_terms(
     ngram_df: &KeyMap<(u32, u32)>,
     n_docs: usize,
     config: &TfidfConfig,
-) -> Result<(Vec<u32>, String), String> {
+) -> Result<(Vec<u32>, StemKeys), String> {
     // The terms sort as their stems' ranks in string order do: no token holds a byte at
     // or below a space, so "a b" sorts before "a-" and "ab" just as (a, b) does, and a
     // term before its extensions. Keys: the packed ranks, first word in the top bits
@@ -930,41 +934,45 @@ fn word_terms(
     if kept.is_empty() {
         return Err("no terms left in the vocabulary: the training text has no words (or min_df/max_df remove them all)".into());
     }
-    let mut text = String::new();
-    for (i, &((_, ranks), _)) in kept.iter().enumerate() {
-        if i > 0 {
-            text.push('\n');
-        }
-        for (j, r) in unpack(ranks).enumerate() {
-            if j > 0 {
-                text.push(' ');
-            }
-            text.push_str(stems.get(by_text[r as usize]));
-        }
-    }
-    Ok((kept.into_iter().map(|t| t.1).collect(), text))
+    // The stems the kept terms use, numbered in order of first use (as `stem_keys`
+    // numbers them), by rank.
+    let mut id_of = vec![UNKNOWN; stems.len()];
+    let mut used: Vec<&str> = Vec::new();
+    let keys = kept
+        .iter()
+        .map(|&((_, ranks), _)| {
+            unpack(ranks).fold(0, |key, r| {
+                let id = &mut id_of[r as usize];
+                if *id == UNKNOWN {
+                    *id = used.len() as u32;
+                    used.push(stems.get(by_text[r as usize]));
+                }
+                pack_next(key, *id)
+            })
+        })
+        .collect();
+    let stem_keys = StemKeys {
+        stems: TermList::from_terms(&used),
+        keys,
+    };
+    Ok((kept.into_iter().map(|t| t.1).collect(), stem_keys))
 }
 
-/// The maps of a vocabulary's word terms (see [`Tfidf::from_parts`]).
-struct WordMaps {
-    /// Each stem's id, by its [`key`].
-    stem_ids: KeyMap<u32>,
-    /// Each stem id's unigram feature (`UNKNOWN` if none).
-    unigram: Vec<u32>,
-    /// Each longer n-gram's feature, by its [`pack`]ed stem ids.
-    ngram_ids: KeyMap,
+/// A vocabulary's word terms as a model file holds them: the distinct stems (a stem's
+/// id is its place in the list) and each term's [`pack`]ed stem ids.
+#[derive(Debug, Clone)]
+struct StemKeys {
+    stems: TermList,
+    keys: Vec<u64>,
 }
 
-/// The [`WordMaps`] of `terms`, checked against the n-gram range.
-fn word_maps(config: &TfidfConfig, terms: &TermList) -> Result<WordMaps, String> {
-    let mut stem_ids = KeyMap::with_capacity(terms.len() / 2);
+/// The [`StemKeys`] of `terms` (n-grams of stems joined by spaces), checked against the
+/// n-gram range. Stems are numbered in order of first use.
+fn stem_keys(config: &TfidfConfig, terms: &TermList) -> Result<StemKeys, String> {
+    let mut stem_ids: KeyMap<u32> = KeyMap::with_capacity(terms.len() / 2);
     // The text of each stem id, to tell a stem seen again from a hash collision.
     let mut stem_text: Vec<&str> = Vec::with_capacity(terms.len() / 2);
-    let mut ngram_ids = KeyMap::with_capacity(terms.len());
-    // Each longer n-gram's key and feature, put in the map once all are known.
-    let mut longer: Vec<(u64, u32)> = Vec::with_capacity(terms.len());
-    // Feature id of each unigram, by stem id.
-    let mut unigram: Vec<u32> = Vec::with_capacity(terms.len() / 2);
+    let mut keys = Vec::with_capacity(terms.len());
     let mut ids: Vec<u32> = Vec::with_capacity(MAX_NGRAM as usize);
     // The terms are sorted, so runs of them start with the same word: its id is
     // reused without hashing it again.
@@ -1012,24 +1020,98 @@ fn word_maps(config: &TfidfConfig, terms: &TermList) -> Result<WordMaps, String>
         if stem_text.len() > MAX_STEMS {
             return Err(format!("vocabulary uses more than {MAX_STEMS} words"));
         }
-        if let [id] = ids[..] {
-            unigram.resize(stem_text.len(), UNKNOWN);
-            if std::mem::replace(&mut unigram[id as usize], f as u32) != UNKNOWN {
-                return Err(format!("term {term:?} appears twice"));
+        keys.push(pack(&ids));
+    }
+    Ok(StemKeys {
+        stems: TermList::from_terms(&stem_text),
+        keys,
+    })
+}
+
+/// The word terms of `stem_keys` as text: each term's stems joined by spaces.
+fn term_text(stem_keys: &StemKeys) -> TermList {
+    let StemKeys { stems, keys } = stem_keys;
+    let mut text = String::with_capacity(keys.len() * 8);
+    let mut ends = Vec::with_capacity(keys.len());
+    for &k in keys {
+        if !ends.is_empty() {
+            text.push('\n');
+        }
+        for (i, id) in unpack(k).enumerate() {
+            if i > 0 {
+                text.push(' ');
             }
-        } else {
-            longer.push((pack(&ids), f as u32));
+            text.push_str(stems.get(id as usize));
+        }
+        ends.push(text.len() as u32);
+    }
+    TermList { text, ends }
+}
+
+/// What scoring looks a word term up in.
+struct WordMaps {
+    /// Each stem's id, by its [`key`].
+    stem_ids: KeyMap<u32>,
+    /// Each stem id's unigram feature (`UNKNOWN` if none).
+    unigram: Vec<u32>,
+    /// Each longer n-gram's feature, by its [`pack`]ed stem ids.
+    ngram_ids: KeyMap,
+}
+
+/// The [`WordMaps`] of a vocabulary's stems and packed terms, checked: stems distinct,
+/// non-empty and without spaces; each term's ids valid, as many as the n-gram range
+/// allows, and each term once.
+fn word_maps(config: &TfidfConfig, stem_keys: &StemKeys) -> Result<WordMaps, String> {
+    let StemKeys { stems, keys } = stem_keys;
+    if stems.len() > MAX_STEMS {
+        return Err(format!("vocabulary uses more than {MAX_STEMS} words"));
+    }
+    let mut stem_ids = KeyMap::with_capacity(stems.len());
+    for (id, stem) in stems.iter().enumerate() {
+        if stem.is_empty() || stem.contains(' ') {
+            return Err(format!("word {id} ({stem:?}) is empty or holds a space"));
+        }
+        if let Some(other) = stem_ids.insert(key(stem), id as u32) {
+            let other = stems.get(other as usize);
+            return Err(if other == stem {
+                format!("word {stem:?} appears twice")
+            } else {
+                format!("words {stem:?} and {other:?} share a hash")
+            });
         }
     }
-    unigram.resize(stem_text.len(), UNKNOWN);
+    let mut unigram = vec![UNKNOWN; stems.len()];
+    let mut longer = 0;
+    let field = (1u64 << STEM_BITS) - 1;
+    for (f, &k) in keys.iter().enumerate() {
+        let n = (u64::BITS - k.leading_zeros()).div_ceil(STEM_BITS);
+        if n < u32::from(config.ngram_min) || n > u32::from(config.ngram_max) {
+            return Err(format!(
+                "term {f} has {n} words, outside the n-gram range {}-{}",
+                config.ngram_min, config.ngram_max
+            ));
+        }
+        // Each field holds a stem id plus 1.
+        if (0..n).any(|i| !(1..=stems.len() as u64).contains(&((k >> (i * STEM_BITS)) & field))) {
+            return Err(format!("term {f} names a word that is not in the list"));
+        }
+        if n == 1 {
+            if std::mem::replace(&mut unigram[k as usize - 1], f as u32) != UNKNOWN {
+                return Err(format!("term {f} appears twice"));
+            }
+        } else {
+            longer += 1;
+        }
+    }
+    let mut ngram_ids = KeyMap::with_capacity(longer);
     // Each slot is prefetched a few terms ahead, so the loads from the (big) map
     // overlap.
-    for (i, &(k, f)) in longer.iter().enumerate() {
-        if let Some(&(ahead, _)) = longer.get(i + 8) {
+    for (f, &k) in keys.iter().enumerate() {
+        if let Some(&ahead) = keys.get(f + 8) {
             ngram_ids.prefetch(ahead);
         }
-        if ngram_ids.insert(k, f).is_some() {
-            return Err(format!("term {:?} appears twice", terms.get(f as usize)));
+        if k > field && ngram_ids.insert(k, f as u32).is_some() {
+            return Err(format!("term {f} appears twice"));
         }
     }
     Ok(WordMaps {
@@ -1169,7 +1251,7 @@ impl Tfidf {
                 (chars, text)
             },
         );
-        let (word_df, text) = words?;
+        let (word_df, stem_keys) = words?;
         let mut gram_feature = vec![UNKNOWN; grams.len()];
         for (j, &((_, _, id), _)) in chars.iter().enumerate() {
             gram_feature[id as usize] = (word_df.len() + j) as u32;
@@ -1179,21 +1261,22 @@ impl Tfidf {
         let tfidf = Tfidf::from_parts(
             tokenizer,
             config,
-            TermList::from_joined(text)?,
+            stem_keys.stems,
+            stem_keys.keys,
             TermList::from_joined(char_text)?,
             idf,
         )?;
         debug_assert!(tfidf
-            .terms
+            .terms()
             .iter()
-            .zip(tfidf.terms.iter().skip(1))
+            .zip(tfidf.terms().iter().skip(1))
             .all(|(a, b)| a < b));
         Ok((tfidf, counts, gram_feature))
     }
 
-    /// Rebuilds a featurizer from its stored parts (as read from a model file): word
-    /// terms, character n-grams, and the idf of each (word terms first).
-    pub fn from_parts(
+    /// A featurizer from its word terms as text (n-grams of stems joined by spaces),
+    /// character n-grams, and the idf of each (word terms first).
+    pub fn from_terms(
         tokenizer: TokenizerConfig,
         config: TfidfConfig,
         terms: TermList,
@@ -1201,10 +1284,29 @@ impl Tfidf {
         idf: Vec<f32>,
     ) -> Result<Tfidf, String> {
         config.validate()?;
-        if terms.len() + char_terms.len() != idf.len() {
+        let keys = stem_keys(&config, &terms)?;
+        let tfidf = Tfidf::from_parts(tokenizer, config, keys.stems, keys.keys, char_terms, idf)?;
+        tfidf.terms.get_or_init(|| terms);
+        Ok(tfidf)
+    }
+
+    /// Rebuilds a featurizer from its stored parts (as read from a model file): the
+    /// stems its word terms use (a stem's id is its place), each word term's stem ids
+    /// (see [`Tfidf::term_keys`]), the character n-grams, and the idf of each feature
+    /// (word terms first).
+    pub fn from_parts(
+        tokenizer: TokenizerConfig,
+        config: TfidfConfig,
+        stems: TermList,
+        term_keys: Vec<u64>,
+        char_terms: TermList,
+        idf: Vec<f32>,
+    ) -> Result<Tfidf, String> {
+        config.validate()?;
+        if term_keys.len() + char_terms.len() != idf.len() {
             return Err(format!(
                 "{} terms and {} character n-grams but {} idf values",
-                terms.len(),
+                term_keys.len(),
                 char_terms.len(),
                 idf.len()
             ));
@@ -1219,10 +1321,14 @@ impl Tfidf {
         if !char_terms.is_empty() && !config.has_chars() {
             return Err("character n-grams stored but the settings have none".into());
         }
+        let stem_keys = StemKeys {
+            stems,
+            keys: term_keys,
+        };
         // The word terms' maps and the character n-grams' are built side by side (in this
         // thread alone when there are no character n-grams).
-        let words = || word_maps(&config, &terms);
-        let chars = || char_map(&config, terms.len(), &char_terms);
+        let words = || word_maps(&config, &stem_keys);
+        let chars = || char_map(&config, stem_keys.keys.len(), &char_terms);
         let (words, chars) = match char_terms.is_empty() {
             true => (words(), chars()),
             false => rayon::join(words, chars),
@@ -1236,7 +1342,8 @@ impl Tfidf {
         Ok(Tfidf {
             config,
             tokenizer: Tokenizer::new(tokenizer),
-            terms,
+            stem_keys,
+            terms: OnceLock::new(),
             char_terms,
             idf,
             stem_ids,
@@ -1254,9 +1361,26 @@ impl Tfidf {
         &self.tokenizer
     }
 
-    /// The word terms (features `0..terms().len()`).
+    /// The word terms (features `0..n_terms()`), as text: each term's stems joined by
+    /// spaces. Made from the stems and their ids when first asked for.
     pub fn terms(&self) -> &TermList {
-        &self.terms
+        self.terms.get_or_init(|| term_text(&self.stem_keys))
+    }
+
+    /// The number of word terms.
+    pub fn n_terms(&self) -> usize {
+        self.stem_keys.keys.len()
+    }
+
+    /// The stems the word terms use; a stem's id is its place in this list.
+    pub fn stems(&self) -> &TermList {
+        &self.stem_keys.stems
+    }
+
+    /// Each word term's stem ids, packed into one number: from the first word's, 21
+    /// bits each, each id plus 1 (`"a b"` with ids 4 and 7 is `5 << 21 | 8`).
+    pub fn term_keys(&self) -> &[u64] {
+        &self.stem_keys.keys
     }
 
     /// The character n-grams (the features after the word terms).
@@ -1267,12 +1391,12 @@ impl Tfidf {
     /// How a feature reads: a word term as it is, a character n-gram in brackets with
     /// its padding spaces shown as `_` (`[_go]`).
     pub fn feature_name(&self, f: usize) -> String {
-        if f < self.terms.len() {
-            self.terms.get(f).to_string()
+        if f < self.n_terms() {
+            self.terms().get(f).to_string()
         } else {
             format!(
                 "[{}]",
-                self.char_terms.get(f - self.terms.len()).replace(' ', "_")
+                self.char_terms.get(f - self.n_terms()).replace(' ', "_")
             )
         }
     }
@@ -1284,7 +1408,7 @@ impl Tfidf {
 
     /// Number of features: word terms plus character n-grams.
     pub fn n_features(&self) -> usize {
-        self.terms.len() + self.char_terms.len()
+        self.n_terms() + self.char_terms.len()
     }
 
     /// Multiplies each term's idf by `scale[f]` (a learnt per-term weight).
@@ -2000,6 +2124,50 @@ mod tests {
     }
 
     #[test]
+    fn stored_word_terms_are_checked() {
+        let c = TfidfConfig {
+            ngram_max: 2,
+            ..TfidfConfig::default()
+        };
+        let tc = TokenizerConfig::default();
+        let (a, b, ab, ba) = (1, 2, 1 << STEM_BITS | 2, 2 << STEM_BITS | 1);
+        let parts = |stems: &[&str], keys: &[u64]| {
+            let idf = vec![1.0; keys.len()];
+            let none = TermList::from_terms::<&str>(&[]);
+            Tfidf::from_parts(tc, c, TermList::from_terms(stems), keys.to_vec(), none, idf)
+        };
+        let t = parts(&["x", "y"], &[a, ab, b, ba]).unwrap();
+        assert_eq!(t.terms().to_vec(), ["x", "x y", "y", "y x"]);
+        assert!(t.stem_ids.get(key("y")) == Some(1) && t.unigram == [0, 2]);
+        assert_eq!(t.ngram_ids.get(ba), Some(3));
+        for (stems, keys, why) in [
+            (&["x", "x"][..], &[a][..], "a word twice"),
+            (&["x", ""], &[a], "an empty word"),
+            (&["x", "y z"], &[a], "a word with a space"),
+            (&["x", "y"], &[a, a], "a unigram twice"),
+            (&["x", "y"], &[ab, ab], "a bigram twice"),
+            (&["x", "y"], &[3], "a word id past the list"),
+            (&["x", "y"], &[1 << STEM_BITS], "a word id field of 0"),
+            (&["x", "y"], &[0], "no words"),
+            (&["x", "y"], &[(ab << STEM_BITS) | 1], "a trigram"),
+        ] {
+            assert!(parts(stems, keys).is_err(), "{why}");
+        }
+    }
+
+    #[test]
+    fn word_terms_round_trip_through_stems_and_keys() {
+        let terms = ["a", "a b", "bb", "bb a", "bb c", "c", "c bb c"];
+        let c = TfidfConfig {
+            ngram_max: 3,
+            ..TfidfConfig::default()
+        };
+        let keys = stem_keys(&c, &TermList::from_terms(&terms)).unwrap();
+        assert_eq!(keys.stems.to_vec(), ["a", "b", "bb", "c"]);
+        assert_eq!(term_text(&keys).to_vec(), terms);
+    }
+
+    #[test]
     fn from_parts_rejects_inconsistent_vocabularies() {
         let c = TfidfConfig::default();
         let tc = TokenizerConfig::default();
@@ -2010,7 +2178,7 @@ mod tests {
         };
         let parts_with = |c: TfidfConfig, terms: &[&str], chars: &[&str], idf: Vec<f32>| {
             let list = TermList::from_terms;
-            Tfidf::from_parts(tc, c, list(terms), list(chars), idf)
+            Tfidf::from_terms(tc, c, list(terms), list(chars), idf)
         };
         let parts = |terms: &[&str], chars: &[&str], idf| parts_with(c, terms, chars, idf);
         assert!(parts(&["a"], &[" a"], vec![1.0, 1.0]).is_ok());

@@ -199,13 +199,13 @@ fn stranger_model_files_get_a_reason() {
         "label \"\\u{1b}[2J\" is empty or holds a control character",
     );
     let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
-    let mut terms: Vec<&str> = m.terms.split('\n').collect();
-    terms[5] = "\x1b]0;pwned\x07";
-    m.terms = terms.join("\n");
+    let mut stems: Vec<&str> = m.stems.split('\n').collect();
+    stems[5] = "\x1b]0;pwned\x07";
+    m.stems = stems.join("\n");
     let f = model_file(&m);
     one_line_error(
         &classify("term.model", &f),
-        "term 5 holds a control character",
+        "word 5 holds a control character",
     );
 }
 
