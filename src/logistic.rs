@@ -128,7 +128,12 @@ impl Logistic {
         if intercepts.len() != k {
             return Err(format!("{} intercepts for {k} labels", intercepts.len()));
         }
-        if weights.iter().chain(&intercepts).any(|w| !w.is_finite()) {
+        // Without a branch per value, so it vectorises.
+        if weights
+            .iter()
+            .chain(&intercepts)
+            .fold(false, |bad, w| bad | !w.is_finite())
+        {
             return Err("the model holds a weight that is not finite".into());
         }
         Ok(Logistic {

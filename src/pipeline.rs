@@ -201,17 +201,21 @@ impl WordTable {
         let presence = !model.presence().is_empty();
         let stride = k * (1 + usize::from(presence)) + 1;
         let mut values = vec![0f32; tfidf.n_terms() * stride];
-        for (f, row) in values.chunks_exact_mut(stride).enumerate() {
-            let idf = tfidf.idf()[f];
-            for (c, w) in row[..k].iter_mut().enumerate() {
-                *w = idf * model.weight(f, c);
-            }
-            if presence {
-                for (c, w) in row[k..2 * k].iter_mut().enumerate() {
-                    *w = model.presence().get(f * k + c).copied().unwrap_or(0.0);
-                }
+        // Word terms come first among the features, so the rows pair with the first
+        // weights (`k` per feature) and idf values, and the presence weights (`k` per
+        // word term, all or none of them).
+        let rows = values.chunks_exact_mut(stride);
+        for ((row, w), &idf) in rows.zip(model.weights().chunks_exact(k)).zip(tfidf.idf()) {
+            for (v, &w) in row[..k].iter_mut().zip(w) {
+                *v = idf * w;
             }
             row[stride - 1] = idf * idf;
+        }
+        if presence {
+            let rows = values.chunks_exact_mut(stride);
+            for (row, p) in rows.zip(model.presence().chunks_exact(k)) {
+                row[k..2 * k].copy_from_slice(p);
+            }
         }
         WordTable {
             stride,
