@@ -1553,6 +1553,11 @@ impl Tfidf {
         });
         let orders = (config.ngram_max - config.ngram_min + 1) as usize;
         counts.begin(surface_keys.len() * orders);
+        // Bigram keys are made (and their slots prefetched) as each token's stem is
+        // found, so their loads overlap the rest of this loop.
+        let bigrams = config.ngram_min <= 2 && config.ngram_max >= 2;
+        keys.clear();
+        let mut last = UNKNOWN;
         // Unigrams first (counted here), then each longer order, as in the vocabulary.
         for &(k, at, len) in surface_keys.iter() {
             let (e, stem, unigram) = match cache.get(k) {
@@ -1577,27 +1582,26 @@ impl Tfidf {
             if config.ngram_min == 1 && unigram != UNKNOWN {
                 counts.add(unigram);
             }
+            if bigrams && last != UNKNOWN && stem != UNKNOWN {
+                let key = pack_next(pack_next(0, last), stem);
+                self.ngram_ids.prefetch(key);
+                keys.push(key);
+            }
+            last = stem;
         }
         // Longer n-grams, order by order: the keys from the stem ids, all prefetched
         // before any is looked up, so their loads overlap.
         for n in config.ngram_min.max(2)..=config.ngram_max {
-            keys.clear();
-            if n == 2 {
-                // The common case, without a loop per window.
-                for w in ids.windows(2) {
-                    if w[0] != UNKNOWN && w[1] != UNKNOWN {
-                        keys.push(pack_next(pack_next(0, w[0]), w[1]));
-                    }
-                }
-            } else {
+            if n > 2 {
+                keys.clear();
                 for w in ids.windows(n as usize) {
                     if !w.contains(&UNKNOWN) {
                         keys.push(pack(w));
                     }
                 }
-            }
-            for &key in keys.iter() {
-                self.ngram_ids.prefetch(key);
+                for &key in keys.iter() {
+                    self.ngram_ids.prefetch(key);
+                }
             }
             for &key in keys.iter() {
                 if let Some(f) = self.ngram_ids.get(key) {
