@@ -373,19 +373,19 @@ impl Classifier {
     #[inline(always)]
     fn score_with<const K: usize>(&self, text: &str, scratch: &mut ScoreScratch, out: &mut [f32]) {
         let k = out.len();
-        self.tfidf.count_terms(text, &mut scratch.tfidf);
-        let (mut z_local, mut acc_local) = ([0f32; K], [0f32; K]);
-        let z: &mut [f32] = if K == 0 { &mut *out } else { &mut z_local };
-        z.copy_from_slice(self.model.intercepts());
-        let acc = zeros(&mut acc_local, &mut scratch.word_acc, k);
         let WordTable {
             stride,
             presence,
             ref values,
         } = self.words;
-        for &(f, _) in scratch.tfidf.terms() {
-            prefetch(&values[f as usize * stride]);
-        }
+        // Each term's row starts loading as soon as the term is found.
+        self.tfidf.count_terms_with(text, &mut scratch.tfidf, |f| {
+            prefetch(&values[f as usize * stride])
+        });
+        let (mut z_local, mut acc_local) = ([0f32; K], [0f32; K]);
+        let z: &mut [f32] = if K == 0 { &mut *out } else { &mut z_local };
+        z.copy_from_slice(self.model.intercepts());
+        let acc = zeros(&mut acc_local, &mut scratch.word_acc, k);
         let mut norm2 = 0.0f32;
         for &(f, count) in scratch.tfidf.terms() {
             let row = &values[f as usize * stride..(f as usize + 1) * stride];

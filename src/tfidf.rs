@@ -1502,6 +1502,13 @@ impl Tfidf {
     /// `scratch.terms()` (its word terms with their counts).
     #[inline]
     pub fn count_terms(&self, text: &str, scratch: &mut Scratch) {
+        self.count_terms_with(text, scratch, |_| {});
+    }
+
+    /// [`Tfidf::count_terms`], calling `found` with each word term as it is found (for
+    /// each occurrence), so a caller can start loading what it will read of the term.
+    #[inline(always)]
+    pub fn count_terms_with(&self, text: &str, scratch: &mut Scratch, mut found: impl FnMut(u32)) {
         let Scratch {
             word,
             grams,
@@ -1580,6 +1587,7 @@ impl Tfidf {
             tokens.push(e);
             ids.push(stem);
             if config.ngram_min == 1 && unigram != UNKNOWN {
+                found(unigram);
                 counts.add(unigram);
             }
             if bigrams && last != UNKNOWN && stem != UNKNOWN {
@@ -1605,6 +1613,7 @@ impl Tfidf {
             }
             for &key in keys.iter() {
                 if let Some(f) = self.ngram_ids.get(key) {
+                    found(f);
                     counts.add(f);
                 }
             }
