@@ -202,8 +202,8 @@ impl WordTable {
         let stride = k * (1 + usize::from(presence)) + 1;
         let mut values = vec![0f32; tfidf.n_terms() * stride];
         // Word terms come first among the features, so the rows pair with the first
-        // weights (`k` per feature) and idf values, and the presence weights (`k` per
-        // word term, all or none of them).
+        // weights (`k` per feature) and idf values, and with the presence weights (`k`
+        // per word term, for as many terms as there are; the other rows keep 0).
         let rows = values.chunks_exact_mut(stride);
         for ((row, w), &idf) in rows.zip(model.weights().chunks_exact(k)).zip(tfidf.idf()) {
             for (v, &w) in row[..k].iter_mut().zip(w) {

@@ -34,9 +34,6 @@ const UNKNOWN: u32 = u32::MAX;
 /// Surface forms a [`Scratch`] cache holds before it starts over (bounds memory: the
 /// map then has at most `2 * CACHE_LIMIT` slots of 24 bytes).
 const CACHE_LIMIT: usize = 1 << 17;
-
-/// Marks a surface form's start as a place in the scratch's copies, not the sentence.
-const IN_SURFACES: u32 = 1 << 31;
 /// Character n-gram entries (8 bytes each) the cache's words may hold before it starts
 /// over, less room for one long sentence's new words, so the list's storage stays
 /// 8 MiB. With this and [`CACHE_LIMIT`], a scratch stays near 20 MB on any input.
@@ -557,6 +554,9 @@ struct Entry {
     /// Squared l2 norm of the word's character n-gram vector.
     norm2: f32,
 }
+
+/// Marks a surface form's start as a place in the scratch's copies, not the sentence.
+const IN_SURFACES: u32 = 1 << 31;
 
 /// Reusable per-thread state for [`Tfidf::transform_into`]: no allocation per sentence
 /// once warm.
