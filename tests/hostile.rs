@@ -207,6 +207,19 @@ fn stranger_model_files_get_a_reason() {
         &classify("term.model", &f),
         "word 5 holds a control character",
     );
+    // Word terms are stored as packed word ids (21 bits each, each id plus 1): one
+    // naming a word past the list, and one term stored twice.
+    let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
+    m.terms[2] = m.stems.split('\n').count() as u64 + 1;
+    one_line_error(
+        &classify("ids.model", &model_file(&m)),
+        "term 2 names a word that is not in the list",
+    );
+    let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
+    m.terms[3] = m.terms[1];
+    let out = classify("twice.model", &model_file(&m));
+    one_line_error(&out, "term 3 appears twice");
+    assert!(out.stderr.contains("twice.model"), "{}", out.stderr);
 }
 
 // ---- CSV from spreadsheets ----
