@@ -99,7 +99,7 @@ fn intercepts_capped<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Err
 }
 
 /// A number stored as its little-endian bytes.
-pub trait LeBytes: Sized {
+trait LeBytes: Sized {
     const SIZE: usize;
     fn put(&self, out: &mut Vec<u8>);
     /// From exactly [`LeBytes::SIZE`] bytes.
