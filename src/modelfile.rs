@@ -290,7 +290,8 @@ impl ModelData {
             ("character n-gram", &self.char_terms),
         ] {
             if let Some(at) = first_control(list) {
-                let i = count_terms(&list[..at]) - 1;
+                // Its place: the line breaks before it.
+                let i = memchr::memchr_iter(b'\n', &list.as_bytes()[..at]).count();
                 return Err(format!("{what} {i} holds a control character"));
             }
         }

@@ -207,6 +207,13 @@ fn stranger_model_files_get_a_reason() {
         &classify("term.model", &f),
         "word 5 holds a control character",
     );
+    // At the very start of the list too (its place is then 0, found by the fuzzer).
+    let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
+    m.stems.insert(0, '\x07');
+    one_line_error(
+        &classify("first.model", &model_file(&m)),
+        "word 0 holds a control character",
+    );
     // Word terms are stored as packed word ids (21 bits each, each id plus 1): one
     // naming a word past the list, and one term stored twice.
     let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
