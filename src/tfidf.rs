@@ -2181,6 +2181,35 @@ mod tests {
     }
 
     #[test]
+    fn fitting_numbers_stems_as_terms_given_as_text_do() {
+        // Fitting makes its stems and keys from ranks; `from_terms` from the text.
+        for (min, max) in [(1, 1), (1, 2), (1, 3), (2, 3)] {
+            let c = TfidfConfig {
+                ngram_min: min,
+                ngram_max: max,
+                ..TfidfConfig::default()
+            };
+            let tc = TokenizerConfig::default();
+            let fitted = Tfidf::fit(&AWKWARD, tc, c).unwrap();
+            let terms = TermList::from_terms(&fitted.terms().to_vec());
+            let none = TermList::from_terms::<&str>(&[]);
+            let idf = fitted.idf()[..fitted.n_terms()].to_vec();
+            let c_words = TfidfConfig {
+                char_min: 0,
+                char_max: 0,
+                ..c
+            };
+            let given = Tfidf::from_terms(tc, c_words, terms, none, idf).unwrap();
+            assert_eq!(
+                given.stems().to_vec(),
+                fitted.stems().to_vec(),
+                "{min}-{max}"
+            );
+            assert_eq!(given.term_keys(), fitted.term_keys(), "{min}-{max}");
+        }
+    }
+
+    #[test]
     fn from_parts_rejects_inconsistent_vocabularies() {
         let c = TfidfConfig::default();
         let tc = TokenizerConfig::default();
