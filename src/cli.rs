@@ -60,7 +60,7 @@ struct ClassifyArgs {
     /// Model file (default: the model built into the binary)
     #[arg(long, short)]
     model: Option<PathBuf>,
-    /// Treat each non-empty input line as one sentence (no sentence splitting)
+    /// Treat each input line as one sentence (no sentence splitting; a blank line gives a record with empty text)
     #[arg(long)]
     lines: bool,
     /// Output format
@@ -159,7 +159,7 @@ struct SettingsArgs {
     /// Also stop when the gradient norm falls below this share of its starting value (0: off)
     #[arg(long, default_value_t = 1e-3, value_name = "SHARE")]
     rel_tol: f64,
-    /// Largest dense matrix --solver linfa may build, in MiB
+    /// Most memory a fit may take, in MiB (estimated before training; cv shares it among the folds it fits at once)
     #[arg(long, default_value_t = 1024, value_name = "MIB")]
     memory_budget_mb: u64,
 }
@@ -221,7 +221,9 @@ struct TrainArgs {
     /// Labelled CSV files, or directories of them (read in name order)
     #[arg(required = true)]
     data: Vec<PathBuf>,
-    /// Where to write the model (written whole or not at all)
+    /// Where to write the model (written whole or not at all; through a symbolic link,
+    /// onto the file it names); `-` writes it to stdout (not a terminal), and the
+    /// training summary then goes to stderr
     #[arg(long, short)]
     output: PathBuf,
     #[command(flatten)]
@@ -306,17 +308,75 @@ pub fn run() -> ExitCode {
                 // Reads carry the file's name; a bare I/O error is a failed write of output.
                 msg = format!("cannot write the output: {msg}");
             }
-            eprintln!("stance: error: {msg}");
+            let _ = writeln!(io::stderr(), "stance: error: {msg}");
             ExitCode::from(1)
         }
     }
 }
 
+/// Whether `e` is a write to a closed pipe, also when a serializer (serde_json, csv)
+/// wraps the I/O error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+        let kind = if let Some(io) = c.downcast_ref::<io::Error>() {
+            Some(io.kind())
+        } else if let Some(j) = c.downcast_ref::<serde_json::Error>() {
+            j.io_error_kind()
+        } else if let Some(csv) = c.downcast_ref::<csv::Error>() {
+            match csv.kind() {
+                csv::ErrorKind::Io(io) => Some(io.kind()),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        kind == Some(io::ErrorKind::BrokenPipe)
     })
+}
+
+/// Whether `path` is the file stdout writes to (`-o /dev/stdout`, or the file stdout is
+/// redirected to), so that nothing else is printed into the model.
+fn is_stdout(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        let (Ok(out), Ok(file)) = (std::fs::File::from(fd).metadata(), std::fs::metadata(path))
+        else {
+            return false;
+        };
+        out.dev() == file.dev() && out.ino() == file.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// Prints a warning on stderr (ignoring a failure to: a warning must not end the run).
+fn warn(msg: &str) {
+    let _ = writeln!(
+        io::stderr(),
+        "stance: warning: {}",
+        msg.replace(['\n', '\r'], " ")
+    );
+}
+
+/// Labels for a message: at most 10, escaped.
+fn show_labels<S: AsRef<str>>(labels: &[S]) -> String {
+    let mut v: Vec<String> = labels
+        .iter()
+        .take(10)
+        .map(|l| format!("{:?}", l.as_ref()))
+        .collect();
+    if labels.len() > 10 {
+        v.push(format!("… {} more", labels.len() - 10));
+    }
+    v.join(", ")
 }
 
 /// The model to use, never freed: each command uses one model until the process ends,
@@ -479,7 +539,8 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
         a.format,
         model.labels().to_vec(),
         terminal_width(),
-    );
+    )
+    .with_explain(a.explain);
     let files = if a.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -494,7 +555,11 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
             match open_input(f) {
                 Ok(r) => Box::new(r),
                 Err(e) => {
-                    eprintln!("stance: error: {}", format!("{e:#}").replace('\n', " "));
+                    let _ = writeln!(
+                        io::stderr(),
+                        "stance: error: {}",
+                        format!("{e:#}").replace('\n', " ")
+                    );
                     failed = true;
                     continue;
                 }
@@ -510,7 +575,11 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
                 return Err(e)
             }
             Err(e) => {
-                eprintln!("stance: error: {}", format!("{e:#}").replace('\n', " "));
+                let _ = writeln!(
+                    io::stderr(),
+                    "stance: error: {}",
+                    format!("{e:#}").replace('\n', " ")
+                );
                 failed = true;
             }
         }
@@ -564,34 +633,38 @@ impl BatchReader<'_> {
             let (warned_utf8, warned_cut, warned_long) = &mut self.warned;
             if line.map.is_some() && !*warned_utf8 {
                 *warned_utf8 = true;
-                eprintln!("stance: warning: {name}: not valid UTF-8; invalid bytes read as U+FFFD");
+                warn(&format!(
+                    "{name}: not valid UTF-8; invalid bytes read as U+FFFD"
+                ));
             }
             if line.cut && !*warned_cut {
                 *warned_cut = true;
-                eprintln!(
-                    "stance: warning: {name}: a line longer than {} bytes was cut into pieces",
+                warn(&format!(
+                    "{name}: a line longer than {} bytes was cut into pieces",
                     crate::input::MAX_LINE_BYTES
-                );
+                ));
             }
             let spans = &mut self.spans;
             spans.clear();
             if self.lines_mode {
+                // One record per line: a blank line is an empty sentence at its start.
                 let t = line.text.trim();
-                if !t.is_empty() {
-                    let start = t.as_ptr() as usize - line.text.as_ptr() as usize;
-                    spans.push(Span {
-                        start,
-                        end: start + t.len(),
-                    });
-                }
+                let start = match t.is_empty() {
+                    true => 0,
+                    false => t.as_ptr() as usize - line.text.as_ptr() as usize,
+                };
+                spans.push(Span {
+                    start,
+                    end: start + t.len(),
+                });
             } else {
                 let cuts = sentences::split_counting_cuts(&line.text, spans);
                 if cuts > 0 && !*warned_long {
                     *warned_long = true;
-                    eprintln!(
-                        "stance: warning: {name}: a sentence longer than {} bytes was cut into pieces",
+                    warn(&format!(
+                        "{name}: a sentence longer than {} bytes was cut into pieces",
                         sentences::MAX_SENTENCE_BYTES
-                    );
+                    ));
                 }
             }
             for s in spans.iter() {
@@ -616,8 +689,10 @@ fn classify_one<W: Write>(
     scorer: &Scorer,
     writer: &mut Writer<W>,
 ) -> Result<()> {
+    let (reader, _, offset) =
+        crate::input::open_text(reader).with_context(|| format!("{name}: cannot read"))?;
     let mut input = BatchReader {
-        lines: LineReader::new(reader),
+        lines: LineReader::new(reader).starting_at(offset),
         line: crate::input::Line::default(),
         spans: Vec::new(),
         name,
@@ -718,8 +793,14 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
         }
         None => modelfile::today(),
     };
+    let to_stdout = a.output.as_os_str() == "-";
+    if to_stdout && io::stdout().is_terminal() {
+        bail!("-o -: stdout is a terminal; refusing to write a binary model to it (redirect stdout, or name a file)");
+    }
     // Fail before training, not after, when the model could not be written.
-    modelfile::check_target(&a.output, &a.data)?;
+    if !to_stdout {
+        modelfile::check_target(&a.output, &a.data)?;
+    }
     let data = read_training(&a.data, &a.columns)?;
     let source = file_names(&a.data);
     let t0 = Instant::now();
@@ -734,8 +815,21 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
     .with_context(|| format!("training on {}", source.join(", ")))?;
     pb.finish_and_clear();
     let secs = t0.elapsed().as_secs_f64();
-    model.save(&a.output)?;
-    let mut out = io::stdout().lock();
+    // With the model on stdout, the summary goes to stderr.
+    let mut out: Box<dyn Write> = if to_stdout {
+        let bytes = model.to_bytes()?;
+        let mut stdout = io::stdout().lock();
+        stdout.write_all(&bytes)?;
+        stdout.flush()?;
+        Box::new(io::stderr().lock())
+    } else {
+        model.save(&a.output)?;
+        if is_stdout(&a.output) {
+            Box::new(io::stderr().lock())
+        } else {
+            Box::new(io::stdout().lock())
+        }
+    };
     writeln!(
         out,
         "trained on {} rows in {secs:.2} s ({} iterations), {} features",
@@ -747,7 +841,11 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
         writeln!(out, "  {l:<16} {n:>8} rows")?;
     }
     writeln!(out, "training accuracy {:.4}", acc)?;
-    writeln!(out, "model written to {}", a.output.display())?;
+    if to_stdout {
+        writeln!(out, "model written to stdout")?;
+    } else {
+        writeln!(out, "model written to {}", a.output.display())?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -801,6 +899,33 @@ fn evaluate_cmd(a: EvaluateArgs) -> Result<ExitCode> {
     let data = data::read_labelled(&a.data, &a.columns.columns())?;
     if data.is_empty() {
         bail!("{}: no rows", a.data[0].display());
+    }
+    let data_labels = data.label_set();
+    let unknown: Vec<&str> = data_labels
+        .iter()
+        .filter(|l| !model.labels().contains(l))
+        .map(String::as_str)
+        .collect();
+    let names = file_names(&a.data).join(", ");
+    if unknown.len() == data_labels.len() {
+        bail!(
+            "{names}: no label of the data ({}) is one of the model's ({}); is it the right model, or the right --label-column?",
+            show_labels(&data_labels),
+            show_labels(model.labels())
+        );
+    }
+    if !unknown.is_empty() {
+        let rows = data
+            .labels
+            .iter()
+            .filter(|l| unknown.contains(&l.as_str()))
+            .count();
+        warn(&format!(
+            "{names}: {} of the data's labels ({}, {rows} rows) are not the model's ({}); those rows count as errors",
+            unknown.len(),
+            show_labels(&unknown),
+            show_labels(model.labels())
+        ));
     }
     let r = evaluate::evaluate(model, &data);
     print_report(&r, data.len(), a.format)?;

@@ -6,6 +6,7 @@
 //! are trimmed. Bytes that are not UTF-8 are decoded lossily with one warning per file.
 
 use anyhow::{bail, Context, Result};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Rows of labelled text.
@@ -71,12 +72,14 @@ pub fn csv_files(path: &Path) -> Result<Vec<PathBuf>> {
 /// Reads labelled rows from each path (a CSV file or a directory of them), in order.
 pub fn read_labelled(paths: &[PathBuf], cols: &Columns) -> Result<Labelled> {
     let mut out = Labelled::default();
+    let mut distinct = HashSet::new();
     for p in paths {
         for f in csv_files(p)? {
             let bytes =
                 std::fs::read(&f).with_context(|| format!("{}: cannot read", f.display()))?;
             let name = f.display().to_string();
-            parse_named(&bytes, cols, &mut out, &name).with_context(|| name.clone())?;
+            parse_named(&bytes, cols, &mut out, &name, &mut distinct)
+                .with_context(|| name.clone())?;
         }
     }
     Ok(out)
@@ -84,11 +87,20 @@ pub fn read_labelled(paths: &[PathBuf], cols: &Columns) -> Result<Labelled> {
 
 /// Parses one CSV file's bytes, appending its rows to `out`. Errors carry `line N:`.
 pub fn parse_labelled(bytes: &[u8], cols: &Columns, out: &mut Labelled) -> Result<()> {
-    parse_named(bytes, cols, out, "input")
+    let mut distinct = out.labels.iter().cloned().collect();
+    parse_named(bytes, cols, out, "input", &mut distinct)
 }
 
-/// [`parse_labelled`] of the file `name` (named in the warning about invalid UTF-8).
-fn parse_named(bytes: &[u8], cols: &Columns, out: &mut Labelled, name: &str) -> Result<()> {
+/// [`parse_labelled`] of the file `name` (named in the warning about invalid UTF-8);
+/// `distinct` holds the labels read so far (of this and earlier files), so reading stops
+/// at the first row past the cap of [`crate::modelfile::MAX_LABELS`] labels.
+fn parse_named(
+    bytes: &[u8],
+    cols: &Columns,
+    out: &mut Labelled,
+    name: &str,
+    distinct: &mut HashSet<String>,
+) -> Result<()> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         bail!("line 1: the file is UTF-16 text; save it as CSV in UTF-8");
     }
@@ -102,7 +114,9 @@ fn parse_named(bytes: &[u8], cols: &Columns, out: &mut Labelled, name: &str) -> 
             Err(_) => {
                 if !warned {
                     warned = true;
-                    eprintln!(
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
                         "stance: warning: {name}: not valid UTF-8; invalid bytes read as U+FFFD"
                     );
                 }
@@ -145,6 +159,25 @@ fn parse_named(bytes: &[u8], cols: &Columns, out: &mut Labelled, name: &str) -> 
     };
     let ti = find(&cols.text)?;
     let li = find(&cols.label)?;
+    if cols.text == cols.label {
+        bail!(
+            "the text and the label cannot both be column {:?}",
+            cols.text
+        );
+    }
+    for (what, want) in [("text", &cols.text), ("label", &cols.label)] {
+        let at: Vec<String> = (0..names.len())
+            .filter(|&i| names[i] == *want)
+            .map(|i| (i + 1).to_string())
+            .collect();
+        if at.len() > 1 {
+            bail!(
+                "line 1: the header names the {what} column {want:?} {} times (columns {}); rename all but one",
+                at.len(),
+                at.join(", ")
+            );
+        }
+    }
     let mut rec = csv::ByteRecord::new();
     // An empty label is an error, but a label column empty in every row gets its own.
     let mut first_empty_label: Option<u64> = None;
@@ -184,6 +217,15 @@ fn parse_named(bytes: &[u8], cols: &Columns, out: &mut Labelled, name: &str) -> 
         let text = decode(&rec[ti]);
         if text.trim().is_empty() {
             bail!("line {line}: empty text");
+        }
+        if !distinct.contains(&label) {
+            if distinct.len() >= crate::modelfile::MAX_LABELS {
+                bail!(
+                    "line {line}: more than {} different labels, the cap (is the label column the right one?)",
+                    crate::modelfile::MAX_LABELS
+                );
+            }
+            distinct.insert(label.clone());
         }
         out.texts.push(text);
         out.labels.push(label);

@@ -6,7 +6,7 @@
 //! UTF-8 become U+FFFD, with an [`OffsetMap`] that maps positions in the decoded text
 //! back to byte offsets in the input.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 
 /// Longest line handed on at once; a longer one is cut into pieces.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -79,6 +79,80 @@ pub fn decode_lossy(bytes: &[u8]) -> (String, Option<OffsetMap>) {
     }
 }
 
+/// How an input's bytes are text, told by its first bytes (a byte order mark).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8 (or anything without a mark, read as UTF-8).
+    Utf8,
+    /// UTF-8 after a byte order mark, which is not text: offsets still count its 3 bytes.
+    Utf8Bom,
+    /// UTF-16, little- or big-endian after its mark, decoded to UTF-8: offsets are then
+    /// byte offsets in the decoded UTF-8 text.
+    Utf16Le,
+    Utf16Be,
+}
+
+/// Reads the start of `inner` to tell its encoding and returns a reader of its UTF-8
+/// text (the mark left out) with the offset its first byte has. UTF-32 is refused (an
+/// `InvalidData` error that names it).
+pub fn open_text<'a>(
+    mut inner: Box<dyn BufRead + 'a>,
+) -> io::Result<(Box<dyn BufRead + 'a>, Encoding, u64)> {
+    // Up to 4 bytes, however the source hands them out (a pipe may give one at a time).
+    let mut head = Vec::with_capacity(4);
+    while head.len() < 4 {
+        let avail = match inner.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            break;
+        }
+        let n = avail.len().min(4 - head.len());
+        head.extend_from_slice(&avail[..n]);
+        inner.consume(n);
+        // Enough to decide: no mark starts with a byte other than these.
+        if !matches!(head[0], 0xEF | 0xFE | 0xFF | 0x00) {
+            break;
+        }
+    }
+    if head.starts_with(&[0xFF, 0xFE, 0, 0]) || head.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the text is UTF-32, which stance does not read; save it as UTF-8",
+        ));
+    }
+    let (encoding, skip) = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        (Encoding::Utf8Bom, 3)
+    } else if head.starts_with(&[0xFF, 0xFE]) {
+        (Encoding::Utf16Le, 2)
+    } else if head.starts_with(&[0xFE, 0xFF]) {
+        (Encoding::Utf16Be, 2)
+    } else {
+        (Encoding::Utf8, 0)
+    };
+    let rest = io::Cursor::new(head[skip..].to_vec()).chain(inner);
+    let reader: Box<dyn BufRead + 'a> = match encoding {
+        // A chain of two buffered readers is buffered: no copy.
+        Encoding::Utf8 | Encoding::Utf8Bom => Box::new(rest),
+        Encoding::Utf16Le | Encoding::Utf16Be => {
+            let enc = if encoding == Encoding::Utf16Le {
+                encoding_rs::UTF_16LE
+            } else {
+                encoding_rs::UTF_16BE
+            };
+            let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(enc))
+                .bom_sniffing(false)
+                .build(rest);
+            Box::new(io::BufReader::with_capacity(1 << 18, decoded))
+        }
+    };
+    let offset = if encoding == Encoding::Utf8Bom { 3 } else { 0 };
+    Ok((reader, encoding, offset))
+}
+
 /// Reads lines with their offsets.
 pub struct LineReader<R> {
     inner: R,
@@ -91,6 +165,12 @@ pub struct LineReader<R> {
 impl<R: BufRead> LineReader<R> {
     pub fn new(inner: R) -> Self {
         Self::with_max_line(inner, MAX_LINE_BYTES)
+    }
+
+    /// Lines whose offsets start at `offset` (the bytes before were read already).
+    pub fn starting_at(mut self, offset: u64) -> Self {
+        self.offset = offset;
+        self
     }
 
     pub fn with_max_line(inner: R, max_line: usize) -> Self {

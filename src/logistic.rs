@@ -58,7 +58,8 @@ pub struct FitConfig {
     /// Also stop when the gradient's l2 norm falls below this share of its norm at the
     /// start (0: off), so the stopping point does not depend on the data's size.
     pub relative_tolerance: f64,
-    /// Largest dense matrix, in bytes, that `Solver::Linfa` may build.
+    /// Most memory, in bytes, a fit may take (see [`fit_memory`]); a fit that would
+    /// need more is refused before anything is allocated.
     pub memory_budget: u64,
     /// Weight of the naive Bayes term added to the scores (0: none).
     pub nb_weight: f64,
@@ -80,6 +81,67 @@ impl Default for FitConfig {
             nb_smoothing: 0.5,
         }
     }
+}
+
+/// About how many bytes fitting takes for `rows` rows, `features` features (`terms` of
+/// them word terms) and `labels` labels with `config`: the optimiser's point, gradients,
+/// trial point, direction and best point (8 bytes a parameter each), its ten pairs of
+/// single-precision vectors (80 bytes a parameter), the rows' score differences, and
+/// the fitted model's weights, naive Bayes term, scoring table and saved copy (about 24
+/// bytes per feature and label); `--solver linfa` adds its dense matrix. An estimate
+/// from the shapes alone, made before anything is allocated; it errs high.
+pub fn fit_memory(
+    rows: usize,
+    features: usize,
+    terms: usize,
+    labels: usize,
+    config: &FitConfig,
+) -> u64 {
+    let (n, d, t, k) = (rows as u64, features as u64, terms as u64, labels as u64);
+    let params = if k == 2 {
+        d + 1
+    } else {
+        d.saturating_mul(k).saturating_add(k)
+    };
+    let optimiser = params.saturating_mul(5 * 8 + 10 * 2 * 4 + 8);
+    let per_row = n.saturating_mul(k).saturating_mul(16);
+    let model = d
+        .saturating_mul(k)
+        .saturating_mul(16)
+        .saturating_add(t.saturating_mul(k).saturating_mul(8));
+    let dense = match config.solver {
+        Solver::Lbfgs => 0,
+        Solver::Linfa => n.saturating_mul(d).saturating_mul(8),
+    };
+    optimiser
+        .saturating_add(per_row)
+        .saturating_add(model)
+        .saturating_add(dense)
+}
+
+/// Refuses a fit whose [`fit_memory`] is over `config.memory_budget`, with a message
+/// that gives the figures and the flag that raises the budget.
+pub fn check_fit_memory(
+    rows: usize,
+    features: usize,
+    terms: usize,
+    labels: usize,
+    config: &FitConfig,
+) -> Result<(), String> {
+    let need = fit_memory(rows, features, terms, labels, config);
+    if need <= config.memory_budget {
+        return Ok(());
+    }
+    let mib = |b: u64| b.div_ceil(1 << 20);
+    let hint = match config.solver {
+        Solver::Linfa => "use --solver lbfgs (sparse), or raise --memory-budget-mb",
+        Solver::Lbfgs => "raise --memory-budget-mb, or use fewer features (--max-features, --min-df, --no-char-ngrams) or fewer labels",
+    };
+    Err(format!(
+        "fitting {labels} labels x {features} features on {rows} rows needs about {} MiB, over the memory budget of {} MiB; {hint}",
+        mib(need),
+        mib(config.memory_budget)
+    ))
 }
 
 /// What a fit did.
@@ -335,6 +397,7 @@ impl Logistic {
             ));
         }
         let d = x.n_cols;
+        check_fit_memory(x.n_rows(), d, d, k, config)?;
         let (params, report) = match config.solver {
             Solver::Lbfgs => fit_lbfgs(Design::new(x, chars), y, k, config)?,
             Solver::Linfa => fit_linfa(x, chars, y, k, config)?,
@@ -1209,16 +1272,6 @@ fn fit_linfa(
         return Err("--solver linfa does not support class weights; use --solver lbfgs".into());
     }
     let (n, d) = (x.n_rows(), x.n_cols);
-    let bytes = (n as u64)
-        .saturating_mul(d as u64)
-        .saturating_mul(std::mem::size_of::<f64>() as u64);
-    if bytes > config.memory_budget {
-        return Err(format!(
-            "--solver linfa needs a dense {n} x {d} matrix ({:.1} MiB), over the memory budget of {:.1} MiB; use --solver lbfgs (sparse) or raise --memory-budget-mb",
-            bytes as f64 / 1048576.0,
-            config.memory_budget as f64 / 1048576.0
-        ));
-    }
     let mut dense = Array2::<f64>::zeros((n, d));
     for i in 0..n {
         let (idx, val) = x.row(i);

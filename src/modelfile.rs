@@ -404,6 +404,21 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
         }
         bytes.reserve_exact((meta.len().min(total) as usize).saturating_sub(HEADER_LEN));
     }
+    if !meta.is_file() {
+        // A pipe or a device has no size to check first: read the start of the payload
+        // and check what it declares (labels and settings) before reading the rest, so
+        // a stream of garbage behind a valid header fails at once.
+        (&mut f)
+            .take(len.min(PREFIX_BYTES))
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("{name}: cannot read model"))?;
+        check_prefix(&bytes[HEADER_LEN..]).with_context(|| format!("{name}"))?;
+        let rest = len.saturating_sub(len.min(PREFIX_BYTES));
+        f.take(rest + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("{name}: cannot read model"))?;
+        return Ok(bytes);
+    }
     // One byte more than declared, so trailing bytes are seen (and refused).
     f.take(len + 1)
         .read_to_end(&mut bytes)
@@ -411,29 +426,151 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// How much of a streamed payload is read before its start is checked.
+const PREFIX_BYTES: u64 = 64 << 10;
+
+/// The first fields of [`ModelData`], as encoded.
+#[derive(Deserialize)]
+struct Prefix {
+    #[serde(deserialize_with = "labels_capped")]
+    labels: Vec<String>,
+    #[allow(dead_code)]
+    tokenizer: TokenizerConfig,
+    tfidf: TfidfConfig,
+}
+
+/// Checks the start of a payload (all of it, or its first [`PREFIX_BYTES`]): its
+/// labels and settings must decode and make sense. A start too short to hold them
+/// passes (the whole payload is checked later).
+fn check_prefix(start: &[u8]) -> Result<()> {
+    CAP_ERROR.with(|e| e.borrow_mut().take());
+    let p: Prefix = match postcard::take_from_bytes(start) {
+        Ok((p, _)) => p,
+        Err(postcard::Error::DeserializeUnexpectedEnd) => return Ok(()),
+        Err(e) => match CAP_ERROR.with(|c| c.borrow_mut().take()) {
+            Some(cap) => bail!("{cap}"),
+            None => bail!("model file is malformed: {e}"),
+        },
+    };
+    if p.labels.len() < 2 {
+        bail!(
+            "model file is malformed: {} labels (a model has at least 2)",
+            p.labels.len()
+        );
+    }
+    p.tfidf
+        .validate()
+        .map_err(|e| anyhow::anyhow!("model file is malformed: {e}"))?;
+    Ok(())
+}
+
+/// Prefix of the temporary files [`write_atomically`] makes; the writer's process id
+/// and a random part follow, then `.tmp`.
+const TMP_PREFIX: &str = ".stance-model-";
+
+/// Where a write to `path` lands: `path` with the symbolic links of its last component
+/// followed (the link itself is never replaced), and whether the chain passes through
+/// `/proc` (as `/dev/stdout` and `/dev/fd/N` do), whose links name open files rather
+/// than paths to rename onto.
+fn resolve_links(path: &Path) -> (std::path::PathBuf, bool) {
+    let mut p = path.to_path_buf();
+    let mut magic = p.starts_with("/proc");
+    // As the kernel does, give up after 40 links (a loop); the write then fails on open.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {}
+            _ => break,
+        }
+        let Ok(target) = std::fs::read_link(&p) else {
+            break;
+        };
+        p = match p.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
+        magic |= p.starts_with("/proc");
+    }
+    (p, magic)
+}
+
+/// Whether process `pid` exists (or did not answer because it is another user's).
+#[cfg(unix)]
+fn process_exists(pid: i32) -> bool {
+    // SAFETY: kill with signal 0 sends nothing; it only checks that the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Removes the temporary files in `dir` left by writers that were killed (their
+/// process no longer exists); files of running writers, and anything else, stay.
+#[cfg(unix)]
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(TMP_PREFIX))
+            .filter(|rest| rest.ends_with(".tmp"))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(pid_i) = i32::try_from(pid) else {
+            continue;
+        };
+        if pid != me && pid_i > 0 && !process_exists(pid_i) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn remove_stale_temporaries(_dir: &Path) {}
+
+/// Writes `bytes` straight into `path` (a device, a pipe, or a file behind
+/// `/dev/stdout`): not atomic, but there is nothing to rename onto.
+fn write_directly(path: &Path, bytes: &[u8], truncate: bool) -> Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(truncate)
+        .open(path)
+        .with_context(|| format!("{}: cannot open for writing", path.display()))?;
+    f.write_all(bytes)
+        .and_then(|_| f.flush())
+        .with_context(|| format!("{}: cannot write the model", path.display()))?;
+    Ok(())
+}
+
 /// Writes `bytes` to `path` whole or not at all: a temporary file in the same
 /// directory, synced, then renamed over the target (keeping the old file's
-/// permissions; a new file gets the usual `0666` less the umask). A target that exists
-/// and is not a regular file (a device such as `/dev/null`) is written directly. On
-/// any error the message says whether an old file was left unchanged.
+/// permissions; a new file gets the usual `0666` less the umask). A symbolic link is
+/// written through: the file it points to is replaced, never the link. A target that
+/// exists and is not a regular file (a device such as `/dev/null`, a pipe) or that is
+/// reached through `/proc` (`/dev/stdout`) is written directly. The temporary file's
+/// name carries this process's id, and the ones that killed writers left in the
+/// directory are removed first. On any error the message says whether an old file was
+/// left unchanged.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let old = std::fs::metadata(path).ok();
+    let (target, magic) = resolve_links(path);
+    if magic {
+        let is_file = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+        return write_directly(path, bytes, is_file);
+    }
+    let old = std::fs::metadata(&target).ok();
     if let Some(meta) = &old {
         if meta.is_dir() {
             bail!("{}: is a directory", path.display());
         }
         if !meta.is_file() {
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .with_context(|| format!("{}: cannot open for writing", path.display()))?;
-            f.write_all(bytes)
-                .and_then(|_| f.flush())
-                .with_context(|| format!("{}: cannot write the model", path.display()))?;
-            return Ok(());
+            return write_directly(path, bytes, false);
         }
     }
-    let dir = match path.parent() {
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
@@ -441,8 +578,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(_) => "the old file is unchanged",
         None => "no file was written",
     };
+    remove_stale_temporaries(dir);
+    let prefix = format!("{TMP_PREFIX}{}-", std::process::id());
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".stance-model-").suffix(".tmp");
+    builder.prefix(&prefix).suffix(".tmp");
     match &old {
         Some(meta) => {
             builder.permissions(meta.permissions());
@@ -465,7 +604,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("{}: cannot write the model ({unchanged})", path.display()))?;
-    tmp.persist(path).map_err(|e| e.error).with_context(|| {
+    tmp.persist(&target).map_err(|e| e.error).with_context(|| {
         format!(
             "{}: cannot put the model in place ({unchanged})",
             path.display()
@@ -486,15 +625,18 @@ pub fn check_target(path: &Path, inputs: &[std::path::PathBuf]) -> Result<()> {
     if path.is_dir() {
         bail!("{name}: is a directory");
     }
-    let dir = match path.parent() {
+    let (target, _) = resolve_links(path);
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     if !dir.is_dir() {
-        bail!(
-            "{name}: cannot write the model: directory {} does not exist",
-            dir.display()
-        );
+        let why = if dir.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
+        bail!("{name}: cannot write the model: {} {why}", dir.display());
     }
     if let Ok(target) = std::fs::canonicalize(path) {
         for input in inputs {

@@ -136,6 +136,8 @@ pub struct Writer<W: Write> {
     file_open: bool,
     any_file: bool,
     csv_header: bool,
+    /// Records carry explanations (CSV then has an `explain` column).
+    explain: bool,
     file: String,
 }
 
@@ -149,8 +151,15 @@ impl<W: Write> Writer<W> {
             file_open: false,
             any_file: false,
             csv_header: false,
+            explain: false,
             file: String::new(),
         }
+    }
+
+    /// Says that records carry explanations, so CSV has a column for them.
+    pub fn with_explain(mut self, explain: bool) -> Self {
+        self.explain = explain;
+        self
     }
 
     /// Names the next input; nothing is written until its first record.
@@ -168,7 +177,7 @@ impl<W: Write> Writer<W> {
                 if self.any_file {
                     writeln!(self.out)?;
                 }
-                writeln!(self.out, "== {} ==", self.file)?;
+                writeln!(self.out, "== {} ==", one_line(&self.file))?;
                 writeln!(
                     self.out,
                     "{:>5}  {:<w$}  {:>5}  sentence",
@@ -193,6 +202,9 @@ impl<W: Write> Writer<W> {
                     let mut h = vec!["file", "sentence", "start", "end", "label"];
                     h.extend(self.labels.iter().map(String::as_str));
                     h.push("text");
+                    if self.explain {
+                        h.push("explain");
+                    }
                     write_csv_row(&mut self.out, h.iter().copied())?;
                     self.csv_header = true;
                 }
@@ -257,8 +269,13 @@ impl<W: Write> Writer<W> {
                 ];
                 fields.extend(r.scores.iter().map(|p| format!("{p:.6}")));
                 fields.push(r.text.to_string());
-                if let Some(ex) = r.explain {
-                    let e: Vec<String> = ex.iter().map(|(t, w)| format!("{t}:{w:.4}")).collect();
+                if self.explain {
+                    let e: Vec<String> = r
+                        .explain
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|(t, w)| format!("{t}:{w:.4}"))
+                        .collect();
                     fields.push(e.join(";"));
                 }
                 write_csv_row(&mut self.out, fields.iter().map(String::as_str))?;
@@ -278,8 +295,10 @@ impl<W: Write> Writer<W> {
                 )?;
                 if let Some(ex) = r.explain {
                     if !ex.is_empty() {
-                        let terms: Vec<String> =
-                            ex.iter().map(|(t, w)| format!("{t} (+{w:.2})")).collect();
+                        let terms: Vec<String> = ex
+                            .iter()
+                            .map(|(t, w)| format!("{} (+{w:.2})", one_line(t)))
+                            .collect();
                         writeln!(
                             self.out,
                             "{:prefix$}why: {}",
@@ -363,23 +382,21 @@ impl<W: Write> Writer<W> {
     }
 }
 
+/// One CSV row, quoted as the `csv` crate quotes (a field with a comma, quote, line
+/// break or surrounding space is quoted).
 fn write_csv_row<'a, W: Write>(
     out: &mut W,
     fields: impl Iterator<Item = &'a str>,
 ) -> io::Result<()> {
-    for (i, f) in fields.enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        if f.contains([',', '"', '\n', '\r']) || f.starts_with(' ') || f.ends_with(' ') {
-            out.write_all(b"\"")?;
-            out.write_all(f.replace('"', "\"\"").as_bytes())?;
-            out.write_all(b"\"")?;
-        } else {
-            out.write_all(f.as_bytes())?;
-        }
-    }
-    out.write_all(b"\n")
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Necessary)
+        .buffer_capacity(1024)
+        .from_writer(out);
+    w.write_record(fields).map_err(|e| match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    })?;
+    w.flush()
 }
 
 /// Whitespace runs (tabs, line breaks) shown as one space.
@@ -391,12 +408,40 @@ fn one_line(s: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.extend(
-            w.chars()
-                .map(|c| if c.is_control() { '\u{FFFD}' } else { c }),
-        );
+        out.extend(w.chars().map(|c| {
+            if c.is_control() || is_invisible_format(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        }));
     }
     out
+}
+
+/// Bidirectional controls (embeddings, overrides, isolates, marks) and zero-width or
+/// invisible format characters: in a terminal they reorder or hide what is printed
+/// (a right-to-left override can make `exe.txt` show as `txt.exe`), so the table shows
+/// U+FFFD for them as for control characters.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 /// `s` cut to `room` characters, with `…` when cut.

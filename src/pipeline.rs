@@ -93,6 +93,15 @@ impl Featurized {
         let (mut tfidf, scratch) =
             Tfidf::fit_with_scratch(texts, settings.tokenizer, settings.tfidf)
                 .map_err(anyhow::Error::msg)?;
+        // Before anything in proportion to features x labels is allocated.
+        crate::logistic::check_fit_memory(
+            texts.len(),
+            tfidf.n_features(),
+            tfidf.n_terms(),
+            names.len(),
+            &settings.fit,
+        )
+        .map_err(anyhow::Error::msg)?;
         let (x, chars) = if settings.tfidf.nb_scale {
             // The scales need every feature's column. They change the idf, which the
             // cache's entries hold, so the second pass has a cache of its own.

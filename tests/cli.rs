@@ -94,15 +94,16 @@ fn classify_csv_and_labels_formats() {
 }
 
 #[test]
-fn lines_mode_scores_each_non_empty_line_whole() {
+fn lines_mode_scores_each_line_whole() {
     let input = b"first line. still the first\n\n  second line  \n";
     let o = run_in(&["classify", "--lines", "--format", "jsonl"], input);
     let recs = jsonl(&o.stdout);
-    assert_eq!(recs.len(), 2);
+    assert_eq!(recs.len(), 3);
     assert_eq!(recs[0]["text"], "first line. still the first");
-    assert_eq!(recs[1]["text"], "second line");
-    assert_eq!(recs[1]["start"], 31);
-    assert_eq!(recs[1]["end"], 42);
+    assert_eq!(recs[1]["text"], "");
+    assert_eq!(recs[2]["text"], "second line");
+    assert_eq!(recs[2]["start"], 31);
+    assert_eq!(recs[2]["end"], 42);
 }
 
 #[test]
@@ -153,7 +154,7 @@ fn explain_lists_terms_in_every_format() {
         &["classify", "--explain", "--format", "csv"],
         b"The show has been renewed.\n",
     );
-    assert!(c.stdout.lines().next().unwrap().ends_with(",text"));
+    assert!(c.stdout.lines().next().unwrap().ends_with(",text,explain"));
     assert!(c.stdout.lines().nth(1).unwrap().contains(':'));
 }
 

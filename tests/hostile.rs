@@ -346,7 +346,7 @@ fn too_many_labels_are_refused_before_training() {
     let f = write(d.path(), "swapped.csv", csv.as_bytes());
     one_line_error(
         &run(&["train", s(&f), "-o", s(&d.path().join("m"))]),
-        "10001 different labels, over the cap of 10000",
+        "line 10002: more than 10000 different labels, the cap",
     );
 }
 
