@@ -10,14 +10,14 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use stance::data::{read_labelled, Columns};
-use stance::tfidf::Scratch;
+use stance::features::Scratch;
+use stance::input::{read_labelled, Columns};
 use stance::tokens::for_each_surface;
 use stance::{Classifier, ScoreScratch, TrainSettings};
 use std::hint::black_box;
 use std::path::PathBuf;
 
-fn corpus() -> stance::data::Labelled {
+fn corpus() -> stance::input::Labelled {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/corpus");
     read_labelled(&[dir], &Columns::default()).expect("models/corpus")
 }

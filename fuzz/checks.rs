@@ -6,7 +6,7 @@
 
 #![allow(dead_code)]
 
-use stance::data::{self, Columns, Labelled};
+use stance::input::{self as data, Columns, Labelled};
 use stance::input::{decode_lossy, LineReader};
 use stance::modelfile::{self, ModelData};
 use stance::sentences::{self, Span, MAX_SENTENCE_BYTES};

@@ -5,26 +5,24 @@
 //!
 //! 1. [`sentences`]: raw text → sentence spans;
 //! 2. [`tokens`]: sentence → normalised, stemmed tokens;
-//! 3. [`tfidf`]: tokens → l2-normalised sparse TF-IDF row;
-//! 4. [`logistic`]: row → probability of every label (multinomial logistic regression;
-//!    its line search is in `linesearch`);
+//! 3. [`features`]: tokens → l2-normalised sparse TF-IDF row;
+//! 4. [`model`]: row → probability of every label (multinomial logistic regression,
+//!    its fitting and line search);
 //! 5. [`modelfile`]: the trained pipeline on disk.
 //!
-//! [`pipeline`] joins the stages into a [`pipeline::Classifier`]; [`input`], [`data`],
-//! [`evaluate`] and [`output`] are the command line's reading, measuring and writing;
+//! [`classifier`] joins the stages into a [`Classifier`]; [`input`] reads text and
+//! labelled CSV, [`flows`] evaluates and cross-validates, [`output`] writes records;
 //! [`cli`] is the command line itself.
 
+pub mod classifier;
 pub mod cli;
-pub mod data;
-pub mod evaluate;
+pub mod features;
+pub mod flows;
 pub mod input;
-mod linesearch;
-pub mod logistic;
+pub mod model;
 pub mod modelfile;
 pub mod output;
-pub mod pipeline;
 pub mod sentences;
-pub mod tfidf;
 pub mod tokens;
 
-pub use pipeline::{Classifier, ScoreScratch, TrainSettings};
+pub use classifier::{Classifier, ScoreScratch, TrainSettings};

@@ -6,7 +6,7 @@
 #[path = "../fuzz/checks.rs"]
 mod checks;
 
-use stance::data::Labelled;
+use stance::input::Labelled;
 use stance::modelfile::{ModelData, MAX_MAGNITUDE};
 use stance::{Classifier, TrainSettings};
 use std::sync::OnceLock;
@@ -17,7 +17,7 @@ fn tiny_model_bytes() -> &'static [u8] {
     BYTES.get_or_init(|| {
         let csv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tiny.csv"));
         let mut d = Labelled::default();
-        stance::data::parse_labelled(&csv.unwrap(), &Default::default(), &mut d).unwrap();
+        stance::input::parse_labelled(&csv.unwrap(), &Default::default(), &mut d).unwrap();
         let (m, _) = Classifier::train(
             &d.texts,
             &d.labels,

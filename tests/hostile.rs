@@ -328,8 +328,8 @@ fn many_rows_are_read_in_order() {
         };
         csv.push_str(&format!("{t} {i},{l}\n"));
     }
-    let mut d = stance::data::Labelled::default();
-    stance::data::parse_labelled(csv.as_bytes(), &Default::default(), &mut d).unwrap();
+    let mut d = stance::input::Labelled::default();
+    stance::input::parse_labelled(csv.as_bytes(), &Default::default(), &mut d).unwrap();
     assert_eq!(d.len(), 50_000);
     assert_eq!(d.texts[49_999], "dull and slow 49999");
     assert_eq!(d.labels[49_999], "criticism");

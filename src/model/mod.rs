@@ -19,10 +19,10 @@
 //! class weights contiguous) plus the presence weights of the row's word terms plus
 //! intercepts, then softmax.
 
-use crate::linesearch::{
-    dot, dot_lanes, fold_lanes, more_thuente, sum_chunks, Trial, CHUNK, LANES,
-};
-use crate::tfidf::{LabelCounts, SparseMatrix};
+mod linesearch;
+
+use crate::features::{LabelCounts, SparseMatrix};
+use linesearch::{dot, dot_lanes, fold_lanes, more_thuente, sum_chunks, Trial, CHUNK, LANES};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -442,7 +442,7 @@ impl Logistic {
                             add_scaled::<0>(out, &word_scores[e as usize * k..], s);
                         }
                     }
-                    crate::pipeline::argmax(out)
+                    crate::classifier::argmax(out)
                 },
             )
             .collect()
@@ -1609,7 +1609,7 @@ mod tests {
             let (idx, val) = expanded.row(i);
             let row: Vec<(u32, f32)> = idx.iter().copied().zip(val.iter().copied()).collect();
             want.probabilities_into(&row, &mut p);
-            assert_eq!(l, crate::pipeline::argmax(&p));
+            assert_eq!(l, crate::classifier::argmax(&p));
         }
     }
 

@@ -4,15 +4,15 @@
 //! sentences (reusing a [`ScoreScratch`] so scoring allocates nothing per sentence),
 //! explains a score, and reads and writes model files.
 
-use crate::logistic::{add_scaled, softmax_in_place, CharBlock, FitConfig, FitReport, Logistic};
+use crate::features::{nb_scales, prefetch, Scratch, SparseMatrix, TermList, Tfidf, TfidfConfig};
+use crate::model::{add_scaled, softmax_in_place, CharBlock, FitConfig, FitReport, Logistic};
 use crate::modelfile::{self, Metadata, ModelData};
-use crate::tfidf::{nb_scales, prefetch, Scratch, SparseMatrix, TermList, Tfidf, TfidfConfig};
 use crate::tokens::TokenizerConfig;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
 /// The model built into the binary (rebuilt from `models/corpus/` by `models/build.sh`).
-pub static BUILTIN_MODEL: &[u8] = include_bytes!("../models/stance.model");
+pub static BUILTIN_MODEL: &[u8] = include_bytes!("../../models/stance.model");
 
 /// Every training setting.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -94,7 +94,7 @@ impl Featurized {
             Tfidf::fit_with_scratch(texts, settings.tokenizer, settings.tfidf)
                 .map_err(anyhow::Error::msg)?;
         // Before anything in proportion to features x labels is allocated.
-        crate::logistic::check_fit_memory(
+        crate::model::check_fit_memory(
             texts.len(),
             tfidf.n_features(),
             tfidf.n_terms(),

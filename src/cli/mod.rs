@@ -4,15 +4,15 @@
 //! in the input, a file or a model (a one-line message on stderr names the file), 2 a
 //! usage error.
 
-use crate::data::{self, Columns, Labelled};
-use crate::evaluate::{self, Report};
+use crate::classifier::{argmax, Classifier, ScoreScratch, TrainSettings};
+use crate::features::TfidfConfig;
+use crate::flows::evaluate::{self, Report};
 use crate::input::LineReader;
-use crate::logistic::{ClassWeight, FitConfig, Solver};
+use crate::input::{self as data, Columns, Labelled};
+use crate::model::{ClassWeight, FitConfig, Solver};
 use crate::modelfile;
 use crate::output::{Format, Record, Summary, Writer};
-use crate::pipeline::{argmax, Classifier, ScoreScratch, TrainSettings};
 use crate::sentences::{self, Span};
-use crate::tfidf::TfidfConfig;
 use crate::tokens::TokenizerConfig;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -17,8 +17,8 @@
 //! all. Nothing in the payload depends on the clock or on hash order, so the same data
 //! and settings give the same bytes.
 
-use crate::logistic::FitConfig;
-use crate::tfidf::TfidfConfig;
+use crate::features::TfidfConfig;
+use crate::model::FitConfig;
 use crate::tokens::TokenizerConfig;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -194,7 +194,7 @@ pub struct ModelData {
     /// The stems the word terms use, joined by line breaks; a stem's id is its place.
     pub stems: String,
     /// Word terms (features `0..terms.len()`): each one's stem ids, packed into one
-    /// number (see [`crate::tfidf::Tfidf::term_keys`]).
+    /// number (see [`crate::features::Tfidf::term_keys`]).
     #[serde(with = "le_bytes")]
     pub terms: Vec<u64>,
     /// Character n-grams (the features after the word terms), joined by line breaks.
@@ -640,7 +640,7 @@ pub fn check_target(path: &Path, inputs: &[std::path::PathBuf]) -> Result<()> {
     }
     if let Ok(target) = std::fs::canonicalize(path) {
         for input in inputs {
-            let files = crate::data::csv_files(input).unwrap_or_default();
+            let files = crate::input::csv_files(input).unwrap_or_default();
             for f in files.iter().chain(std::iter::once(input)) {
                 if std::fs::canonicalize(f).is_ok_and(|c| c == target) {
                     bail!(

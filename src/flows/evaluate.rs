@@ -1,8 +1,8 @@
 //! Measuring a model: accuracy, macro-F1, per-class precision/recall/F1, the confusion
 //! matrix, and stratified k-fold cross-validation.
 
-use crate::data::Labelled;
-use crate::pipeline::{argmax, Classifier, ScoreScratch, TrainSettings};
+use crate::classifier::{argmax, Classifier, ScoreScratch, TrainSettings};
+use crate::input::Labelled;
 use anyhow::{bail, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

@@ -1,0 +1,8 @@
+//! Input: streaming text for `classify` ([`lines`]) and labelled CSV for `train`,
+//! `evaluate` and `cv` ([`labelled`]).
+
+pub mod labelled;
+pub mod lines;
+
+pub use labelled::*;
+pub use lines::*;
