@@ -1,3 +1,5 @@
-//! What the commands do, without any user interface: evaluation and cross-validation.
+//! What the commands do, without any user interface: the classify stream, evaluation
+//! and cross-validation.
 
+pub mod classify;
 pub mod evaluate;
