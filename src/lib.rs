@@ -19,6 +19,8 @@ pub mod cli;
 pub mod features;
 pub mod flows;
 pub mod input;
+mod kernels;
+mod limits;
 pub mod model;
 pub mod modelfile;
 pub mod output;

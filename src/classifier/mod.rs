@@ -251,16 +251,7 @@ fn zeros<'a, const K: usize>(
     }
 }
 
-/// Index of the largest value (the first on ties).
-pub fn argmax(p: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, &v) in p.iter().enumerate() {
-        if v > p[best] {
-            best = i;
-        }
-    }
-    best
-}
+pub use crate::kernels::argmax;
 
 impl Classifier {
     fn new(tfidf: Tfidf, model: Logistic, meta: Metadata) -> Classifier {

@@ -529,7 +529,7 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
     }
     // Fail before training, not after, when the model could not be written.
     if !to_stdout {
-        modelfile::check_target(&a.output, &a.data)?;
+        crate::flows::train::check_target(&a.output, &a.data)?;
     }
     let data = read_training(&a.data, &a.columns)?;
     let source = file_names(&a.data);

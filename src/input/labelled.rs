@@ -93,7 +93,7 @@ pub fn parse_labelled(bytes: &[u8], cols: &Columns, out: &mut Labelled) -> Resul
 
 /// [`parse_labelled`] of the file `name` (named in the warning about invalid UTF-8);
 /// `distinct` holds the labels read so far (of this and earlier files), so reading stops
-/// at the first row past the cap of [`crate::modelfile::MAX_LABELS`] labels.
+/// at the first row past the cap of [`crate::limits::MAX_LABELS`] labels.
 fn parse_named(
     bytes: &[u8],
     cols: &Columns,
@@ -219,10 +219,10 @@ fn parse_named(
             bail!("line {line}: empty text");
         }
         if !distinct.contains(&label) {
-            if distinct.len() >= crate::modelfile::MAX_LABELS {
+            if distinct.len() >= crate::limits::MAX_LABELS {
                 bail!(
                     "line {line}: more than {} different labels, the cap (is the label column the right one?)",
-                    crate::modelfile::MAX_LABELS
+                    crate::limits::MAX_LABELS
                 );
             }
             distinct.insert(label.clone());
@@ -306,11 +306,11 @@ pub fn check_trainable(data: &Labelled, what: &str) -> Result<()> {
         bail!("{what}: no rows");
     }
     let labels = data.label_set();
-    if labels.len() > crate::modelfile::MAX_LABELS {
+    if labels.len() > crate::limits::MAX_LABELS {
         bail!(
             "{what}: {} different labels, over the cap of {} (is the label column the right one?)",
             labels.len(),
-            crate::modelfile::MAX_LABELS
+            crate::limits::MAX_LABELS
         );
     }
     if labels.len() < 2 {

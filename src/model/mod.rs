@@ -21,6 +21,8 @@
 
 mod linesearch;
 
+pub use crate::kernels::{add_scaled, softmax_in_place};
+
 use crate::features::{LabelCounts, SparseMatrix};
 use linesearch::{dot, dot_lanes, fold_lanes, more_thuente, sum_chunks, Trial, CHUNK, LANES};
 use rayon::prelude::*;
@@ -442,44 +444,10 @@ impl Logistic {
                             add_scaled::<0>(out, &word_scores[e as usize * k..], s);
                         }
                     }
-                    crate::classifier::argmax(out)
+                    crate::kernels::argmax(out)
                 },
             )
             .collect()
-    }
-}
-
-/// `out += scale * w` over the first `K` values (0: all of `out`; `w` at least as long).
-#[inline(always)]
-pub fn add_scaled<const K: usize>(out: &mut [f32], w: &[f32], scale: f32) {
-    let k = if K == 0 { out.len() } else { K };
-    let (out, w) = (&mut out[..k], &w[..k]);
-    for c in 0..k {
-        out[c] += scale * w[c];
-    }
-}
-
-/// Numerically stable softmax. Two labels take one exponential (the logistic
-/// function of the difference) instead of two.
-#[inline]
-pub fn softmax_in_place(z: &mut [f32]) {
-    if let [a, b] = z {
-        let d = *b - *a;
-        let e = (-d.abs()).exp();
-        let big = 1.0 / (1.0 + e);
-        let small = e * big;
-        (*a, *b) = if d >= 0.0 { (small, big) } else { (big, small) };
-        return;
-    }
-    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
-    for v in z.iter_mut() {
-        *v = (*v - max).exp();
-        sum += *v;
-    }
-    let inv = 1.0 / sum;
-    for v in z.iter_mut() {
-        *v *= inv;
     }
 }
 
@@ -1609,7 +1577,7 @@ mod tests {
             let (idx, val) = expanded.row(i);
             let row: Vec<(u32, f32)> = idx.iter().copied().zip(val.iter().copied()).collect();
             want.probabilities_into(&row, &mut p);
-            assert_eq!(l, crate::classifier::argmax(&p));
+            assert_eq!(l, crate::kernels::argmax(&p));
         }
     }
 

@@ -31,7 +31,7 @@ pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 /// Caps on what a model file may declare, checked before the payload is decoded.
 pub const MAX_PAYLOAD_BYTES: u64 = 4 << 30;
-pub const MAX_LABELS: usize = 10_000;
+pub use crate::limits::MAX_LABELS;
 pub const MAX_TERMS: usize = 50_000_000;
 /// Cap on the number of weights (each takes 4 payload bytes).
 pub const MAX_WEIGHTS: usize = (MAX_PAYLOAD_BYTES / 4) as usize;
@@ -472,7 +472,7 @@ const TMP_PREFIX: &str = ".stance-model-";
 /// followed (the link itself is never replaced), and whether the chain passes through
 /// `/proc` (as `/dev/stdout` and `/dev/fd/N` do), whose links name open files rather
 /// than paths to rename onto.
-fn resolve_links(path: &Path) -> (std::path::PathBuf, bool) {
+pub(crate) fn resolve_links(path: &Path) -> (std::path::PathBuf, bool) {
     let mut p = path.to_path_buf();
     let mut magic = p.starts_with("/proc");
     // As the kernel does, give up after 40 links (a loop); the write then fails on open.
@@ -613,43 +613,6 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     // Make the rename itself durable; a failure here loses nothing.
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// Checks, before a long training run, that a model can be written to `path`: it is
-/// not a directory, its directory exists, and it is not one of the training files
-/// `inputs` (files, or directories of `*.csv` files), which it would overwrite.
-pub fn check_target(path: &Path, inputs: &[std::path::PathBuf]) -> Result<()> {
-    let name = path.display();
-    if path.is_dir() {
-        bail!("{name}: is a directory");
-    }
-    let (target, _) = resolve_links(path);
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        let why = if dir.exists() {
-            "is not a directory"
-        } else {
-            "does not exist"
-        };
-        bail!("{name}: cannot write the model: {} {why}", dir.display());
-    }
-    if let Ok(target) = std::fs::canonicalize(path) {
-        for input in inputs {
-            let files = crate::input::csv_files(input).unwrap_or_default();
-            for f in files.iter().chain(std::iter::once(input)) {
-                if std::fs::canonicalize(f).is_ok_and(|c| c == target) {
-                    bail!(
-                        "{name}: is the training file {}; refusing to overwrite it with a model",
-                        f.display()
-                    );
-                }
-            }
-        }
     }
     Ok(())
 }
