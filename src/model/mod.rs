@@ -400,10 +400,17 @@ impl Logistic {
         }
         let d = x.n_cols;
         check_fit_memory(x.n_rows(), d, d, k, config)?;
-        let (params, report) = match config.solver {
-            Solver::Lbfgs => fit_lbfgs(Design::new(x, chars), y, k, config)?,
-            Solver::Linfa => fit_linfa(x, chars, y, k, config)?,
-        };
+        let (params, report) =
+            match config.solver {
+                Solver::Lbfgs => fit_lbfgs(Design::new(x, chars), y, k, config)?,
+                #[cfg(feature = "linfa")]
+                Solver::Linfa => fit_linfa(x, chars, y, k, config)?,
+                #[cfg(not(feature = "linfa"))]
+                Solver::Linfa => return Err(
+                    "--solver linfa needs stance built with the `linfa` feature (on by default)"
+                        .into(),
+                ),
+            };
         let weights = params[..d * k].iter().map(|&v| v as f32).collect();
         let intercepts = params[d * k..].iter().map(|&v| v as f32).collect();
         let model = Logistic::from_parts(labels, d, weights, intercepts)?;
@@ -1225,6 +1232,7 @@ fn fit_lbfgs(
     minimize(problem, d * k + k, config)
 }
 
+#[cfg(feature = "linfa")]
 fn fit_linfa(
     x: &SparseMatrix,
     chars: Option<&CharBlock>,
