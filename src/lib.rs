@@ -27,4 +27,4 @@ pub mod output;
 pub mod sentences;
 pub mod tokens;
 
-pub use classifier::{Classifier, ScoreScratch, TrainSettings};
+pub use classifier::{Classifier, ScoreScratch, Sentence, TrainSettings};

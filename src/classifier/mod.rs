@@ -11,6 +11,9 @@ use crate::tokens::TokenizerConfig;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
+mod batch;
+pub use batch::Sentence;
+
 /// The model built into the binary (rebuilt from `models/corpus/` by `models/build.sh`).
 pub static BUILTIN_MODEL: &[u8] = include_bytes!("../../models/stance.model");
 
