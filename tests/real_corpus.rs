@@ -29,7 +29,9 @@ fn rows(path: &Path) -> Vec<Vec<String>> {
 }
 
 fn is_hex(s: &str, n: usize) -> bool {
-    s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == n
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn sha1_hex(data: &[u8]) -> String {
@@ -43,7 +45,12 @@ fn sha1_hex(data: &[u8]) -> String {
     for chunk in msg.chunks(64) {
         let mut w = [0u32; 80];
         for i in 0..16 {
-            w[i] = u32::from_be_bytes([chunk[4 * i], chunk[4 * i + 1], chunk[4 * i + 2], chunk[4 * i + 3]]);
+            w[i] = u32::from_be_bytes([
+                chunk[4 * i],
+                chunk[4 * i + 1],
+                chunk[4 * i + 2],
+                chunk[4 * i + 3],
+            ]);
         }
         for i in 16..80 {
             w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
@@ -56,7 +63,12 @@ fn sha1_hex(data: &[u8]) -> String {
                 40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
                 _ => (b ^ c ^ d, 0xCA62C1D6),
             };
-            let t = a.rotate_left(5).wrapping_add(f).wrapping_add(e).wrapping_add(k).wrapping_add(*wi);
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
             e = d;
             d = c;
             c = b.rotate_left(30);
@@ -117,7 +129,13 @@ fn csv_texts(path: &Path) -> Option<Vec<String>> {
         records.push(rec);
     }
     let col = records.first()?.iter().position(|h| h == "text")?;
-    Some(records.iter().skip(1).filter_map(|r| r.get(col).cloned()).collect())
+    Some(
+        records
+            .iter()
+            .skip(1)
+            .filter_map(|r| r.get(col).cloned())
+            .collect(),
+    )
 }
 
 fn docs() -> Vec<Vec<String>> {
@@ -138,7 +156,12 @@ fn reference_tables_are_well_formed() {
         assert!(ids.insert(d[0].clone()), "doc {} twice", d[0]);
         let repo = d[1].to_lowercase();
         assert!(repo.split('/').count() == 2, "{}: repo {}", d[0], d[1]);
-        assert!(!FORBIDDEN_REPOS.contains(&repo.as_str()), "{}: forbidden repository {}", d[0], d[1]);
+        assert!(
+            !FORBIDDEN_REPOS.contains(&repo.as_str()),
+            "{}: forbidden repository {}",
+            d[0],
+            d[1]
+        );
         assert!(is_hex(&d[2], 40), "{}: commit {}", d[0], d[2]);
         assert!(!d[3].is_empty(), "{}: empty path", d[0]);
         assert!(KINDS.contains(&d[5].as_str()), "{}: kind {}", d[0], d[5]);
@@ -150,15 +173,35 @@ fn reference_tables_are_well_formed() {
     for r in &labels[1..] {
         assert_eq!(r.len(), 7, "labels.tsv row {r:?}");
         assert!(seen.insert(r[0].clone()), "id {} twice", r[0]);
-        assert!(ids.contains(&r[1]), "{}: doc {} not in docs.tsv", r[0], r[1]);
-        let index: usize = r[2].parse().unwrap_or_else(|_| panic!("{}: index {}", r[0], r[2]));
-        assert_eq!(r[0], format!("{}-{:03}", r[1], index), "id does not match doc and index");
+        assert!(
+            ids.contains(&r[1]),
+            "{}: doc {} not in docs.tsv",
+            r[0],
+            r[1]
+        );
+        let index: usize = r[2]
+            .parse()
+            .unwrap_or_else(|_| panic!("{}: index {}", r[0], r[2]));
+        assert_eq!(
+            r[0],
+            format!("{}-{:03}", r[1], index),
+            "id does not match doc and index"
+        );
         assert!(is_hex(&r[3], 40), "{}: sha1 {}", r[0], r[3]);
         for l in &r[4..7] {
-            assert!(l.is_empty() || ["positive", "criticism", "anticipation", "neutral"].contains(&l.as_str()), "{}: label {l}", r[0]);
+            assert!(
+                l.is_empty()
+                    || ["positive", "criticism", "anticipation", "neutral"].contains(&l.as_str()),
+                "{}: label {l}",
+                r[0]
+            );
         }
         if let Some((doc, i)) = &last {
-            assert!(doc != &r[1] || *i < index, "{}: not in document order", r[0]);
+            assert!(
+                doc != &r[1] || *i < index,
+                "{}: not in document order",
+                r[0]
+            );
         }
         last = Some((r[1].clone(), index));
     }
@@ -198,10 +241,26 @@ fn regenerated_text_is_clean_and_matches() {
     }
     let text = rows(&path);
     let labels = labels();
-    assert_eq!(text[0], ["id", "text", "label"], "{}: header", path.display());
-    assert_eq!(text.len(), labels.len(), "{}: {} sentences, labels.tsv has {}", path.display(), text.len() - 1, labels.len() - 1);
+    assert_eq!(
+        text[0],
+        ["id", "text", "label"],
+        "{}: header",
+        path.display()
+    );
+    assert_eq!(
+        text.len(),
+        labels.len(),
+        "{}: {} sentences, labels.tsv has {}",
+        path.display(),
+        text.len() - 1,
+        labels.len() - 1
+    );
     let dev: HashSet<String> = match csv_texts(&root().join("../shared/datasets/tv-dev.csv")) {
-        Some(t) => t.iter().map(|s| norm(s)).filter(|s| !s.is_empty()).collect(),
+        Some(t) => t
+            .iter()
+            .map(|s| norm(s))
+            .filter(|s| !s.is_empty())
+            .collect(),
         None => {
             println!("real_corpus: ../shared/datasets/tv-dev.csv absent; skipping that comparison");
             HashSet::new()
@@ -211,8 +270,21 @@ fn regenerated_text_is_clean_and_matches() {
         assert_eq!(t.len(), 3, "row {t:?}");
         assert_eq!(t[0], l[0], "ids do not line up");
         assert_eq!(t[2], l[4], "{}: label differs from labels.tsv", t[0]);
-        assert_eq!(sha1_hex(t[1].as_bytes()), l[3], "{}: sha1 does not match labels.tsv", t[0]);
-        assert!(!t[1].to_lowercase().contains("jessica jones"), "{}: names a forbidden series", t[0]);
-        assert!(!dev.contains(&norm(&t[1])), "{}: equals a tv-dev.csv sentence", t[0]);
+        assert_eq!(
+            sha1_hex(t[1].as_bytes()),
+            l[3],
+            "{}: sha1 does not match labels.tsv",
+            t[0]
+        );
+        assert!(
+            !t[1].to_lowercase().contains("jessica jones"),
+            "{}: names a forbidden series",
+            t[0]
+        );
+        assert!(
+            !dev.contains(&norm(&t[1])),
+            "{}: equals a tv-dev.csv sentence",
+            t[0]
+        );
     }
 }
