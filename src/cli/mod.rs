@@ -312,6 +312,15 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Prints an error of one input on stderr, on one line, and goes on.
+fn report_error(e: &anyhow::Error) {
+    let _ = writeln!(
+        io::stderr(),
+        "stance: error: {}",
+        format!("{e:#}").replace(['\n', '\r'], " ")
+    );
+}
+
 /// Whether `e` is a write to a closed pipe, also when a serializer (serde_json, csv)
 /// wraps the I/O error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -432,11 +441,7 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
             match open_input(f) {
                 Ok(r) => Box::new(r),
                 Err(e) => {
-                    let _ = writeln!(
-                        io::stderr(),
-                        "stance: error: {}",
-                        format!("{e:#}").replace('\n', " ")
-                    );
+                    report_error(&e);
                     failed = true;
                     continue;
                 }
@@ -452,11 +457,7 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
                 return Err(e)
             }
             Err(e) => {
-                let _ = writeln!(
-                    io::stderr(),
-                    "stance: error: {}",
-                    format!("{e:#}").replace('\n', " ")
-                );
+                report_error(&e);
                 failed = true;
             }
         }
