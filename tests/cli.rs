@@ -337,12 +337,41 @@ fn linfa_solver_refuses_a_problem_over_the_memory_budget() {
     assert_eq!(ok.code, 0, "{}", ok.stderr);
 }
 
+#[test]
+fn a_directory_is_classified_file_by_file_in_path_order() {
+    let d = tmp();
+    std::fs::create_dir_all(d.path().join("sub")).unwrap();
+    write(d.path(), "b.txt", b"The finale was superb.\n");
+    write(
+        &d.path().join("sub"),
+        "a.txt",
+        b"Season two arrives in May. It drags.\n",
+    );
+    write(d.path(), "notes.md", b"not read\n");
+    let recs = jsonl(&run(&["classify", "-f", "jsonl", s(d.path())]).stdout);
+    let files: Vec<String> = recs
+        .iter()
+        .map(|r| {
+            std::path::Path::new(r["file"].as_str().unwrap())
+                .strip_prefix(d.path())
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(files, ["b.txt", "sub/a.txt", "sub/a.txt"]);
+}
+
 // ---- bad input ----
 
 #[test]
 fn missing_file_and_directory_are_named() {
     one_line_error(&run(&["classify", "no/such/file.txt"]), "no/such/file.txt");
-    one_line_error(&run(&["classify", "tests"]), "tests: is a directory");
+    let empty = tmp();
+    one_line_error(
+        &run(&["classify", s(empty.path())]),
+        "directory holds no .txt files",
+    );
     // the good file is still classified
     let o = run(&["classify", "missing.txt", EXAMPLE, "--format", "labels"]);
     assert_eq!(o.code, 1);

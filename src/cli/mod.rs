@@ -53,7 +53,8 @@ enum Command {
 
 #[derive(Args, Debug)]
 struct ClassifyArgs {
-    /// Text files to classify; `-` or none reads stdin
+    /// Text files to classify, or directories (every .txt file under them, in path
+    /// order); `-` or none reads stdin
     files: Vec<PathBuf>,
     /// Model file (default: the model built into the binary)
     #[arg(long, short)]
@@ -427,12 +428,26 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
         terminal_width(),
     )
     .with_explain(a.explain);
-    let files = if a.files.is_empty() {
-        vec![PathBuf::from("-")]
-    } else {
-        a.files.clone()
-    };
     let mut failed = false;
+    // A directory stands for the text files under it; one that cannot be read is an
+    // error of its own, and the other inputs are still classified.
+    let mut files = Vec::new();
+    for f in &a.files {
+        if f.as_os_str() == "-" {
+            files.push(f.clone());
+            continue;
+        }
+        match crate::input::text_files(f) {
+            Ok(found) => files.extend(found),
+            Err(e) => {
+                report_error(&e);
+                failed = true;
+            }
+        }
+    }
+    if a.files.is_empty() {
+        files.push(PathBuf::from("-"));
+    }
     for f in &files {
         let name = f.display().to_string();
         let reader: Box<dyn BufRead> = if name == "-" {

@@ -1,8 +1,10 @@
 //! Input: streaming text for `classify` ([`lines`]) and labelled CSV for `train`,
 //! `evaluate` and `cv` ([`labelled`]).
 
+pub mod files;
 pub mod labelled;
 pub mod lines;
 
+pub use files::*;
 pub use labelled::*;
 pub use lines::*;
