@@ -275,7 +275,7 @@ def main(argv=None):
     dist_texts = [t for s in dist_names for t in src[s]]
     dist_ids = token_ids(index, dist_texts)
     if a.distill_epochs > 0:
-        targets = sentence_targets(cache, dist_texts)
+        targets = np.concatenate([sentence_targets(cache, src[s]) for s in dist_names])
         E = distill(E, weights, dist_ids, targets, a.distill_epochs, a.distill_lr, a.distill_reg, a.seed)
     R = postprocess(E, weights, a.dim, a.remove_pc, dist_ids)
     settings = {k: getattr(a, k) for k in ["max_vocab", "word_pool", "sif_a", "dim", "remove_pc",

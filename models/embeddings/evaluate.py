@@ -81,7 +81,7 @@ def main(argv=None):
     ap.add_argument("--table", default=os.path.join(HERE, "vectors.bin"))
     ap.add_argument("--datasets", default=os.path.join(REPO, "..", "shared", "datasets"))
     ap.add_argument("--corpus", default=os.path.join(REPO, "models", "corpus"))
-    ap.add_argument("--weights", default="0.25,0.5,1")
+    ap.add_argument("--weights", default="0.125,0.25,0.5,1")
     ap.add_argument("--C", type=float, default=4.0)
     ap.add_argument("--no-teacher", action="store_true", help="skip the full-transformer rows")
     ap.add_argument("--sets", default="mr,subj")
