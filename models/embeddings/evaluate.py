@@ -39,7 +39,10 @@ def tfidf():
                            ngram_range=(1, 2), sublinear_tf=True, norm="l2", dtype=np.float64)
 
 
-def lr(C):
+def lr(C, multiclass=False):
+    # Binary sets: liblinear. Four stances: multinomial (lbfgs), as stance's model is.
+    if multiclass:
+        return LogisticRegression(C=C, solver="lbfgs", max_iter=5000)
     return LogisticRegression(C=C, solver="liblinear", max_iter=2000)
 
 
@@ -120,11 +123,11 @@ def main(argv=None):
                              stvec.sentence_vectors(table, [stvec.surface_tokens(t) for t in te_x], rows))}
         if not a.no_teacher:
             blocks["teacher"] = (teacher_embeddings(tr_x, a.cache), teacher_embeddings(te_x, a.cache))
-        print(f"\ntv-dev (n={len(te_x)}), trained on the synthetic corpus (n={len(tr_x)}), LR C={a.C}")
+        print(f"\ntv-dev (n={len(te_x)}), trained on the synthetic corpus (n={len(tr_x)}), LR C={a.C}, multinomial")
         configs = [("tfidf", None, None, 0)] + [(f"tfidf+{n}@{w:g}", B[0], B[1], w)
                                                 for n, B in blocks.items() for w in weights]
         for cfg, Btr, Bte, w in configs:
-            m = lr(a.C).fit(feats(Xtr, Btr, w), tr_y)
+            m = lr(a.C, multiclass=True).fit(feats(Xtr, Btr, w), tr_y)
             p = m.predict(feats(Xte, Bte, w))
             print(f"  {cfg:28s} acc {100 * accuracy_score(te_y, p):6.2f}   macro-F1 "
                   f"{100 * f1_score(te_y, p, average='macro'):6.2f}")
