@@ -73,6 +73,7 @@ def main():
     ap.add_argument("--stance", default=os.path.join(ROOT, "target", "release", "stance"))
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--confusion", action="store_true", help="print the pooled confusion matrix")
     ap.add_argument("train_args", nargs="*")
     a = ap.parse_args()
     if not os.path.exists(a.real):
@@ -114,13 +115,22 @@ def main():
             if not a.json:
                 print(f"{name:40} n={len(test):5}  acc {acc:.4f}  macro-F1 {mf1:.4f}", flush=True)
     acc, mf1, per = scores(allg, allp)
+    labels = sorted(set(allg))
+    confusion = {g: {p: sum(1 for x, y in zip(allg, allp) if x == g and y == p) for p in sorted(set(allp))}
+                 for g in labels}
     summary = {"by": a.by, "synthetic": a.synthetic, "train_args": targs, "folds": out,
-               "pooled": {"n": len(allg), "accuracy": acc, "macro_f1": mf1, "f1": per}}
+               "pooled": {"n": len(allg), "accuracy": acc, "macro_f1": mf1, "f1": per},
+               "confusion": confusion}
     if a.json:
         print(json.dumps(summary, indent=1))
     else:
         print(f"{'pooled':40} n={len(allg):5}  acc {acc:.4f}  macro-F1 {mf1:.4f}  " +
               " ".join(f"{k} {v:.3f}" for k, v in sorted(per.items())))
+        if a.confusion:
+            cols = sorted(set(allp))
+            print("gold \\ predicted " + " ".join(f"{c:>12}" for c in cols))
+            for g in labels:
+                print(f"{g:17} " + " ".join(f"{confusion[g][c]:12}" for c in cols))
 
 
 if __name__ == "__main__":
