@@ -53,9 +53,12 @@ enum Command {
 
 #[derive(Args, Debug)]
 struct ClassifyArgs {
-    /// Text files to classify, or directories (every .txt file under them, in path
-    /// order); `-` or none reads stdin
+    /// Text files or web pages (.html, .htm) to classify, or directories (every .txt,
+    /// .html and .htm file under them, in path order); `-` or none reads stdin
     files: Vec<PathBuf>,
+    /// Read every input, stdin too, as a web page (files ending .html or .htm always are)
+    #[arg(long)]
+    html: bool,
     /// Model file (default: the model built into the binary)
     #[arg(long, short)]
     model: Option<PathBuf>,
@@ -420,14 +423,6 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
             .collect(),
         pool,
     };
-    let stdout = io::stdout();
-    let mut writer = Writer::new(
-        BufWriter::with_capacity(1 << 16, stdout.lock()),
-        a.format,
-        model.labels().to_vec(),
-        terminal_width(),
-    )
-    .with_explain(a.explain);
     let mut failed = false;
     // A directory stands for the text files under it; one that cannot be read is an
     // error of its own, and the other inputs are still classified.
@@ -448,6 +443,16 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
     if a.files.is_empty() {
         files.push(PathBuf::from("-"));
     }
+    let is_page = |f: &Path| a.html || crate::input::html::is_html_path(f);
+    let stdout = io::stdout();
+    let mut writer = Writer::new(
+        BufWriter::with_capacity(1 << 16, stdout.lock()),
+        a.format,
+        model.labels().to_vec(),
+        terminal_width(),
+    )
+    .with_explain(a.explain)
+    .with_source_column(files.iter().any(|f| is_page(f)));
     for f in &files {
         let name = f.display().to_string();
         let reader: Box<dyn BufRead> = if name == "-" {
@@ -462,7 +467,22 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
                 }
             }
         };
-        writer.begin_file(&name);
+        let reader: Box<dyn BufRead> = if is_page(f) {
+            match crate::input::html::HtmlText::named(reader, &name) {
+                Ok(page) => {
+                    writer.begin_page(&name, page.title().as_deref());
+                    Box::new(BufReader::with_capacity(1 << 16, page))
+                }
+                Err(e) => {
+                    report_error(&anyhow::Error::new(e).context(format!("{name}: cannot read")));
+                    failed = true;
+                    continue;
+                }
+            }
+        } else {
+            writer.begin_file(&name);
+            reader
+        };
         let res = classify_one(reader, &name, a.lines, &scorer, &mut writer);
         match res {
             Ok(()) => {}

@@ -87,6 +87,8 @@ impl Serialize for Term<'_> {
 
 struct JsonRecord<'a> {
     file: Option<&'a str>,
+    /// `Some("html")` for a web page (its spans then refer to the extracted text).
+    source: Option<&'a str>,
     rec: &'a Record<'a>,
     labels: &'a [String],
 }
@@ -101,6 +103,9 @@ impl Serialize for JsonRecord<'_> {
         m.serialize_entry("sentence", &r.index)?;
         m.serialize_entry("start", &r.start)?;
         m.serialize_entry("end", &r.end)?;
+        if let Some(src) = self.source {
+            m.serialize_entry("source", src)?;
+        }
         m.serialize_entry("text", r.text)?;
         m.serialize_entry("label", &self.labels[r.label])?;
         m.serialize_entry(
@@ -139,6 +144,10 @@ pub struct Writer<W: Write> {
     /// Records carry explanations (CSV then has an `explain` column).
     explain: bool,
     file: String,
+    /// The current input is a web page, with this title if it has one.
+    page: Option<Option<String>>,
+    /// CSV has a `source` column (`text` or `html`).
+    source_column: bool,
 }
 
 impl<W: Write> Writer<W> {
@@ -153,7 +162,26 @@ impl<W: Write> Writer<W> {
             csv_header: false,
             explain: false,
             file: String::new(),
+            page: None,
+            source_column: false,
         }
+    }
+
+    /// Gives CSV a `source` column (`text` or `html`), for runs with web pages in.
+    pub fn with_source_column(mut self, on: bool) -> Self {
+        self.source_column = on;
+        self
+    }
+
+    /// Names the next input, a web page: its records say `"source": "html"`, and its
+    /// title (if any) is shown with its name.
+    pub fn begin_page(&mut self, name: &str, title: Option<&str>) {
+        self.begin_file(name);
+        self.page = Some(title.map(str::to_string));
+    }
+
+    fn source(&self) -> Option<&'static str> {
+        self.page.as_ref().map(|_| "html")
     }
 
     /// Says that records carry explanations, so CSV has a column for them.
@@ -166,6 +194,7 @@ impl<W: Write> Writer<W> {
     pub fn begin_file(&mut self, name: &str) {
         self.file = name.to_string();
         self.file_open = false;
+        self.page = None;
     }
 
     fn open_file(&mut self) -> io::Result<()> {
@@ -178,6 +207,9 @@ impl<W: Write> Writer<W> {
                     writeln!(self.out)?;
                 }
                 writeln!(self.out, "== {} ==", one_line(&self.file))?;
+                if let Some(Some(t)) = &self.page {
+                    writeln!(self.out, "title: {}", one_line(t))?;
+                }
                 writeln!(
                     self.out,
                     "{:>5}  {:<w$}  {:>5}  sentence",
@@ -195,11 +227,18 @@ impl<W: Write> Writer<W> {
                 })?;
                 write!(self.out, "{{\"file\": ")?;
                 serde_json::to_writer(&mut self.out, &self.file).map_err(json_err)?;
+                if let Some(title) = &self.page {
+                    write!(self.out, ", \"source\": \"html\", \"title\": ")?;
+                    serde_json::to_writer(&mut self.out, title).map_err(json_err)?;
+                }
                 writeln!(self.out, ", \"sentences\": [")?;
             }
             Format::Csv => {
                 if !self.csv_header {
                     let mut h = vec!["file", "sentence", "start", "end", "label"];
+                    if self.source_column {
+                        h.insert(1, "source");
+                    }
                     h.extend(self.labels.iter().map(String::as_str));
                     h.push("text");
                     if self.explain {
@@ -242,6 +281,7 @@ impl<W: Write> Writer<W> {
             Format::Jsonl => {
                 let j = JsonRecord {
                     file: Some(&self.file),
+                    source: self.source(),
                     rec: r,
                     labels: &self.labels,
                 };
@@ -254,6 +294,7 @@ impl<W: Write> Writer<W> {
                 }
                 let j = JsonRecord {
                     file: None,
+                    source: self.source(),
                     rec: r,
                     labels: &self.labels,
                 };
@@ -267,6 +308,9 @@ impl<W: Write> Writer<W> {
                     r.end.to_string(),
                     self.labels[r.label].clone(),
                 ];
+                if self.source_column {
+                    fields.insert(1, self.source().unwrap_or("text").to_string());
+                }
                 fields.extend(r.scores.iter().map(|p| format!("{p:.6}")));
                 fields.push(r.text.to_string());
                 if self.explain {
