@@ -2,6 +2,8 @@
 //! bare labels for programs. Records stream out as they are scored (JSON too: it is
 //! written piece by piece), and nothing is printed for an input with no sentences.
 
+mod html;
+
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 use std::io::{self, Write};
@@ -18,6 +20,9 @@ pub enum Format {
     Csv,
     /// One label per line, nothing else.
     Labels,
+    /// One self-contained web page: every sentence coloured by its label, with a bar
+    /// of each label's share per file.
+    Html,
 }
 
 /// One scored sentence.
@@ -31,6 +36,8 @@ pub struct Record<'a> {
     pub scores: &'a [f32],
     /// The terms that pushed most toward the label, when asked for.
     pub explain: Option<&'a [(String, f32)]>,
+    /// The first sentence of its input line (of its paragraph, for a web page).
+    pub paragraph: bool,
 }
 
 /// Counts and score sums of one file's sentences.
@@ -148,10 +155,13 @@ pub struct Writer<W: Write> {
     page: Option<Option<String>>,
     /// CSV has a `source` column (`text` or `html`).
     source_column: bool,
+    /// The page being written, for `--format html`.
+    report: Option<html::Report>,
 }
 
 impl<W: Write> Writer<W> {
     pub fn new(out: W, format: Format, labels: Vec<String>, width: usize) -> Self {
+        let report = (format == Format::Html).then(|| html::Report::new(&labels));
         Writer {
             out,
             format,
@@ -164,6 +174,7 @@ impl<W: Write> Writer<W> {
             file: String::new(),
             page: None,
             source_column: false,
+            report,
         }
     }
 
@@ -248,6 +259,12 @@ impl<W: Write> Writer<W> {
                     self.csv_header = true;
                 }
             }
+            Format::Html => {
+                if let Some(rep) = self.report.as_mut() {
+                    let title = self.page.as_ref().and_then(|t| t.as_deref());
+                    rep.open_file(&mut self.out, &self.file, title)?;
+                }
+            }
             Format::Jsonl | Format::Labels => {}
         }
         self.file_open = true;
@@ -268,6 +285,11 @@ impl<W: Write> Writer<W> {
         let first = !self.file_open;
         self.open_file()?;
         match self.format {
+            Format::Html => {
+                if let Some(rep) = self.report.as_mut() {
+                    rep.record(&mut self.out, r, first)?;
+                }
+            }
             Format::Labels => {
                 self.out.write_all(self.labels[r.label].as_bytes())?;
                 if let Some(ex) = r.explain {
@@ -407,6 +429,11 @@ impl<W: Write> Writer<W> {
                 .map_err(json_err)?;
                 write!(self.out, "}}}}")?;
             }
+            Format::Html => {
+                if let Some(rep) = self.report.as_mut() {
+                    rep.end_file(&mut self.out, s)?;
+                }
+            }
             Format::Jsonl | Format::Csv | Format::Labels => {}
         }
         self.file_open = false;
@@ -415,6 +442,9 @@ impl<W: Write> Writer<W> {
 
     /// Ends the output.
     pub fn finish(&mut self) -> io::Result<()> {
+        if let Some(rep) = self.report.as_mut() {
+            rep.finish(&mut self.out)?;
+        }
         if self.format == Format::Json {
             if self.any_file {
                 self.out.write_all(b"\n]}\n")?;
@@ -523,6 +553,7 @@ mod tests {
                         label: 1,
                         scores: &scores,
                         explain: None,
+                        paragraph: i == 0,
                     };
                     w.record(&r).unwrap();
                     s.add(1, &scores);
