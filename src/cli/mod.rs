@@ -11,7 +11,7 @@ use crate::flows::evaluate::{self, Report};
 use crate::input::{self as data, Columns, Labelled};
 use crate::model::{ClassWeight, FitConfig, Solver};
 use crate::modelfile;
-use crate::output::{Format, Writer};
+use crate::output::{Decisions, Format, Writer};
 use crate::tokens::TokenizerConfig;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -74,6 +74,17 @@ struct ClassifyArgs {
     /// How many terms --explain shows
     #[arg(long, default_value_t = 5, value_name = "N")]
     explain_terms: usize,
+    /// Label a sentence `uncertain` when its top probability is below P (0-1), in
+    /// every format (its probabilities are still given)
+    #[arg(long, value_name = "P")]
+    min_prob: Option<f32>,
+    /// Also give each sentence's K most probable labels with their probabilities
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    top_k: usize,
+    /// Add each document's verdict to its summary (table, JSON): the share of each
+    /// label and net = (positive - criticism) / (positive + criticism sentences)
+    #[arg(long)]
+    verdict: bool,
     /// Worker threads for scoring (0: all cores, at most 256); output stays in input order
     #[arg(long, default_value_t = 0, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=256))]
     threads: u16,
@@ -255,6 +266,14 @@ struct EvaluateArgs {
     columns: ColumnArgs,
     #[arg(long, short, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
+    /// Also write every row's gold label, predicted label and probabilities to FILE as
+    /// CSV (`-`: stdout, instead of the report)
+    #[arg(long, value_name = "FILE")]
+    predictions: Option<PathBuf>,
+    /// Only the misclassified rows in --predictions; without it, print them on stdout
+    /// (CSV) instead of the report
+    #[arg(long)]
+    errors: bool,
 }
 
 #[derive(Args, Debug)]
@@ -404,6 +423,11 @@ fn terminal_width() -> usize {
 }
 
 fn classify(a: ClassifyArgs) -> Result<ExitCode> {
+    if let Some(p) = a.min_prob {
+        if !(0.0..=1.0).contains(&p) {
+            bail!("--min-prob {p} is not a probability between 0 and 1");
+        }
+    }
     let model = load_model(&a.model)?;
     let threads = if a.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -452,7 +476,12 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
         terminal_width(),
     )
     .with_explain(a.explain)
-    .with_source_column(files.iter().any(|f| is_page(f)));
+    .with_source_column(files.iter().any(|f| is_page(f)))
+    .with_decisions(Decisions {
+        min_prob: a.min_prob,
+        top_k: a.top_k.min(model.labels().len()),
+        verdict: a.verdict,
+    });
     for f in &files {
         let name = f.display().to_string();
         let reader: Box<dyn BufRead> = if name == "-" {
@@ -626,6 +655,11 @@ fn print_report(r: &Report, n: usize, format: ReportFormat) -> Result<()> {
     writeln!(out, "accuracy  {:.4}", r.accuracy)?;
     writeln!(out, "macro-F1  {:.4}", r.macro_f1)?;
     writeln!(out)?;
+    print_classes(&mut out, r)
+}
+
+/// A report's per-class figures and confusion matrix, as text.
+fn print_classes(out: &mut impl Write, r: &Report) -> Result<()> {
     let w = r
         .confusion
         .labels
@@ -694,8 +728,60 @@ fn evaluate_cmd(a: EvaluateArgs) -> Result<ExitCode> {
         ));
     }
     let r = evaluate::evaluate(model, &data);
-    print_report(&r, data.len(), a.format)?;
+    let to_stdout = match &a.predictions {
+        Some(p) => p.as_os_str() == "-",
+        None => a.errors,
+    };
+    if a.predictions.is_some() || a.errors {
+        let probs = model.predict_proba_batch(&data.texts, 0);
+        let target = a.predictions.as_deref().filter(|_| !to_stdout);
+        write_predictions(model.labels(), &data, &probs, a.errors, target)?;
+    }
+    if !to_stdout {
+        print_report(&r, data.len(), a.format)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every row (or only the misclassified) as CSV: row, gold, predicted, correct, a
+/// probability per label, text; to `path`, or stdout when None.
+fn write_predictions(
+    labels: &[String],
+    data: &Labelled,
+    probs: &[f32],
+    errors_only: bool,
+    path: Option<&Path>,
+) -> Result<()> {
+    let out: Box<dyn Write> = match path {
+        Some(p) => Box::new(BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("{}: cannot create", p.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    let mut w = csv::Writer::from_writer(out);
+    let mut head = vec!["row", "gold", "predicted", "correct"];
+    head.extend(labels.iter().map(String::as_str));
+    head.push("text");
+    w.write_record(&head)?;
+    let k = labels.len();
+    for (i, (text, gold)) in data.texts.iter().zip(&data.labels).enumerate() {
+        let p = &probs[i * k..i * k + k];
+        let pred = &labels[crate::classifier::argmax(p)];
+        if errors_only && pred == gold {
+            continue;
+        }
+        let mut row = vec![
+            (i + 1).to_string(),
+            gold.clone(),
+            pred.clone(),
+            (pred == gold).to_string(),
+        ];
+        row.extend(p.iter().map(|x| format!("{x:.6}")));
+        row.push(text.clone());
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 fn cv(a: CvArgs) -> Result<ExitCode> {
@@ -731,6 +817,22 @@ fn cv(a: CvArgs) -> Result<ExitCode> {
                 "macro-F1  {:.4} ± {:.4}",
                 summary.macro_f1_mean, summary.macro_f1_std
             )?;
+            writeln!(out)?;
+            writeln!(out, "fold      rows  accuracy  macro-F1")?;
+            for f in &summary.per_fold {
+                writeln!(
+                    out,
+                    "{:>4}  {:>8}  {:>8.4}  {:>8.4}",
+                    f.fold, f.rows, f.accuracy, f.macro_f1
+                )?;
+            }
+            writeln!(out)?;
+            writeln!(
+                out,
+                "every held-out row pooled: accuracy {:.4}, macro-F1 {:.4}",
+                summary.pooled.accuracy, summary.pooled.macro_f1
+            )?;
+            print_classes(&mut out, &summary.pooled)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -5,7 +5,8 @@
 //! The page streams out like the other formats: a file's bar is written after its
 //! sentences (when its counts are known) and shown above them by CSS (`order`).
 
-use super::{Record, Summary};
+use super::decide::{Verdict, UNCERTAIN};
+use super::Record;
 use std::io::{self, Write};
 
 /// Colours (line, background) of the built-in model's labels, and of `uncertain`.
@@ -91,7 +92,7 @@ footer.bottom { color: #7a8191; font: .8rem system-ui, "DejaVu Sans", sans-serif
 /// The page's state: which label is which colour, and where in a file we are.
 pub(super) struct Report {
     labels: Vec<String>,
-    /// `data-label` and tooltip names, escaped once.
+    /// `data-label` and tooltip names, escaped once (`uncertain` last, with --min-prob).
     escaped: Vec<String>,
     began: bool,
     files: u64,
@@ -99,10 +100,14 @@ pub(super) struct Report {
 }
 
 impl Report {
-    pub(super) fn new(labels: &[String]) -> Self {
+    pub(super) fn new(labels: &[String], uncertain: bool) -> Self {
+        let mut escaped: Vec<String> = labels.iter().map(|l| escape(l)).collect();
+        if uncertain {
+            escaped.push(UNCERTAIN.to_string());
+        }
         Report {
             labels: labels.to_vec(),
-            escaped: labels.iter().map(|l| escape(l)).collect(),
+            escaped,
             began: false,
             files: 0,
             sentences: 0,
@@ -111,8 +116,11 @@ impl Report {
 
     fn colours(&self) -> Vec<(&'static str, &'static str)> {
         let mut next = 0;
+        let uncertain = (self.escaped.len() > self.labels.len()).then_some(UNCERTAIN);
         self.labels
             .iter()
+            .map(String::as_str)
+            .chain(uncertain)
             .map(|l| {
                 known_colour(l).unwrap_or_else(|| {
                     next += 1;
@@ -165,12 +173,13 @@ impl Report {
         out.write_all(b"<div class=\"doc\">\n<p>")
     }
 
-    /// One sentence; `first` when it is the file's first.
+    /// One sentence, shown with label `shown`; `first` when it is the file's first.
     pub(super) fn record<W: Write>(
         &mut self,
         out: &mut W,
         r: &Record,
         first: bool,
+        shown: usize,
     ) -> io::Result<()> {
         self.sentences += 1;
         if r.paragraph && !first {
@@ -178,8 +187,7 @@ impl Report {
         } else if !first {
             out.write_all(b" ")?;
         }
-        let mut order: Vec<usize> = (0..r.scores.len()).collect();
-        order.sort_by(|&a, &b| r.scores[b].total_cmp(&r.scores[a]).then(a.cmp(&b)));
+        let order = super::decide::top(r.scores, r.scores.len());
         let tip: Vec<String> = order
             .iter()
             .map(|&i| format!("{} {:.0}%", self.escaped[i], 100.0 * r.scores[i]))
@@ -199,8 +207,8 @@ impl Report {
         write!(
             out,
             "<span class=\"s l{}\" data-label=\"{}\" data-index=\"{}\" data-probs=\"{}\" title=\"{}\">{}</span>",
-            r.label,
-            self.escaped[r.label],
+            shown,
+            self.escaped[shown],
             r.index,
             probs.join(" "),
             tip,
@@ -209,10 +217,17 @@ impl Report {
     }
 
     /// Closes a file's section with its bar and counts.
-    pub(super) fn end_file<W: Write>(&mut self, out: &mut W, s: &Summary) -> io::Result<()> {
+    pub(super) fn end_file<W: Write>(
+        &mut self,
+        out: &mut W,
+        counts: &[u64],
+        uncertain: Option<u64>,
+    ) -> io::Result<()> {
         out.write_all(b"</p>\n</div>\n<div class=\"summary\">\n<div class=\"bar\">")?;
-        let n = s.sentences.max(1) as f64;
-        for (i, &c) in s.counts.iter().enumerate() {
+        let verdict = Verdict::new(&self.labels, counts, uncertain);
+        let shown: Vec<u64> = counts.iter().copied().chain(uncertain).collect();
+        let n = shown.iter().sum::<u64>().max(1) as f64;
+        for (i, &c) in shown.iter().enumerate() {
             if c > 0 {
                 write!(
                     out,
@@ -225,7 +240,7 @@ impl Report {
             }
         }
         out.write_all(b"</div>\n<ul class=\"counts\">")?;
-        for (i, &c) in s.counts.iter().enumerate() {
+        for (i, &c) in shown.iter().enumerate() {
             write!(
                 out,
                 "<li><span class=\"sw l{i}\"></span>{} <b>{:.0}%</b> ({c})</li>",
@@ -233,7 +248,15 @@ impl Report {
                 100.0 * c as f64 / n
             )?;
         }
-        writeln!(out, "</ul>\n</div>\n</section>")
+        out.write_all(b"</ul>\n")?;
+        if verdict.net.is_some() {
+            writeln!(
+                out,
+                "<p class=\"verdict\">Verdict: {}</p>",
+                escape(&verdict.describe(&self.labels, counts))
+            )?;
+        }
+        writeln!(out, "</div>\n</section>")
     }
 
     /// Ends the page.

@@ -2,7 +2,10 @@
 //! bare labels for programs. Records stream out as they are scored (JSON too: it is
 //! written piece by piece), and nothing is printed for an input with no sentences.
 
+pub mod decide;
 mod html;
+
+pub use decide::{Decisions, Verdict, UNCERTAIN};
 
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
@@ -98,6 +101,21 @@ struct JsonRecord<'a> {
     source: Option<&'a str>,
     rec: &'a Record<'a>,
     labels: &'a [String],
+    /// The label shown (`uncertain` below --min-prob).
+    label: &'a str,
+    /// The best labels with their probabilities (--top-k).
+    top: Vec<(&'a str, f32)>,
+}
+
+struct TopLabel<'a>(&'a str, f32);
+
+impl Serialize for TopLabel<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("TopLabel", 2)?;
+        st.serialize_field("label", self.0)?;
+        st.serialize_field("prob", &self.1)?;
+        st.end()
+    }
 }
 
 impl Serialize for JsonRecord<'_> {
@@ -114,7 +132,7 @@ impl Serialize for JsonRecord<'_> {
             m.serialize_entry("source", src)?;
         }
         m.serialize_entry("text", r.text)?;
-        m.serialize_entry("label", &self.labels[r.label])?;
+        m.serialize_entry("label", self.label)?;
         m.serialize_entry(
             "scores",
             &LabelMap {
@@ -126,8 +144,25 @@ impl Serialize for JsonRecord<'_> {
             let terms: Vec<Term> = ex.iter().map(Term).collect();
             m.serialize_entry("explain", &terms)?;
         }
+        if !self.top.is_empty() {
+            let top: Vec<TopLabel> = self.top.iter().map(|&(l, p)| TopLabel(l, p)).collect();
+            m.serialize_entry("top", &top)?;
+        }
         m.end()
     }
+}
+
+/// The name of label `i` (one past the model's labels: `uncertain`).
+fn label_name(labels: &[String], i: usize) -> &str {
+    labels.get(i).map_or(UNCERTAIN, String::as_str)
+}
+
+/// A record's `k` best labels with their probabilities (--top-k).
+fn top_labels<'a>(labels: &'a [String], r: &Record, k: usize) -> Vec<(&'a str, f32)> {
+    decide::top(r.scores, k)
+        .into_iter()
+        .map(|i| (labels[i].as_str(), r.scores[i]))
+        .collect()
 }
 
 /// A serde_json error as an io::Error of the same kind (so a closed pipe stays one).
@@ -157,11 +192,14 @@ pub struct Writer<W: Write> {
     source_column: bool,
     /// The page being written, for `--format html`.
     report: Option<html::Report>,
+    decide: Decisions,
+    /// Sentences of the current input shown as `uncertain`, by their best label.
+    moved: Vec<u64>,
 }
 
 impl<W: Write> Writer<W> {
     pub fn new(out: W, format: Format, labels: Vec<String>, width: usize) -> Self {
-        let report = (format == Format::Html).then(|| html::Report::new(&labels));
+        let report = (format == Format::Html).then(|| html::Report::new(&labels, false));
         Writer {
             out,
             format,
@@ -175,7 +213,41 @@ impl<W: Write> Writer<W> {
             page: None,
             source_column: false,
             report,
+            decide: Decisions::default(),
+            moved: Vec::new(),
         }
+    }
+
+    /// Sets what is decided with the scores: `uncertain`, top labels, verdicts.
+    pub fn with_decisions(mut self, d: Decisions) -> Self {
+        self.decide = d;
+        if self.format == Format::Html {
+            self.report = Some(html::Report::new(&self.labels, d.min_prob.is_some()));
+        }
+        self
+    }
+
+    /// The index of the label a record is shown with: its best, or one past the
+    /// model's labels for `uncertain`.
+    fn shown(&self, r: &Record) -> usize {
+        if self.decide.uncertain(r.scores[r.label]) {
+            self.labels.len()
+        } else {
+            r.label
+        }
+    }
+
+    /// The counts of the current input as shown: per label, and `uncertain` (with
+    /// --min-prob).
+    fn shown_counts(&self, s: &Summary) -> (Vec<u64>, Option<u64>) {
+        let counts = s
+            .counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| c - self.moved.get(i).copied().unwrap_or(0))
+            .collect();
+        let uncertain = self.decide.min_prob.map(|_| self.moved.iter().sum());
+        (counts, uncertain)
     }
 
     /// Gives CSV a `source` column (`text` or `html`), for runs with web pages in.
@@ -212,6 +284,8 @@ impl<W: Write> Writer<W> {
         if self.file_open {
             return Ok(());
         }
+        self.moved.clear();
+        self.moved.resize(self.labels.len(), 0);
         match self.format {
             Format::Table => {
                 if self.any_file {
@@ -255,6 +329,9 @@ impl<W: Write> Writer<W> {
                     if self.explain {
                         h.push("explain");
                     }
+                    if self.decide.top_k > 0 {
+                        h.push("top");
+                    }
                     write_csv_row(&mut self.out, h.iter().copied())?;
                     self.csv_header = true;
                 }
@@ -279,19 +356,29 @@ impl<W: Write> Writer<W> {
             .max()
             .unwrap_or(5)
             .max(5)
+            .max(if self.decide.min_prob.is_some() {
+                UNCERTAIN.len()
+            } else {
+                0
+            })
     }
 
     pub fn record(&mut self, r: &Record) -> io::Result<()> {
         let first = !self.file_open;
         self.open_file()?;
+        let shown = self.shown(r);
+        if shown != r.label {
+            self.moved[r.label] += 1;
+        }
         match self.format {
             Format::Html => {
                 if let Some(rep) = self.report.as_mut() {
-                    rep.record(&mut self.out, r, first)?;
+                    rep.record(&mut self.out, r, first, shown)?;
                 }
             }
             Format::Labels => {
-                self.out.write_all(self.labels[r.label].as_bytes())?;
+                let name = label_name(&self.labels, shown).to_string();
+                self.out.write_all(name.as_bytes())?;
                 if let Some(ex) = r.explain {
                     for (i, (t, _)) in ex.iter().enumerate() {
                         self.out.write_all(if i == 0 { b"\t" } else { b", " })?;
@@ -306,6 +393,8 @@ impl<W: Write> Writer<W> {
                     source: self.source(),
                     rec: r,
                     labels: &self.labels,
+                    label: label_name(&self.labels, shown),
+                    top: top_labels(&self.labels, r, self.decide.top_k),
                 };
                 serde_json::to_writer(&mut self.out, &j).map_err(json_err)?;
                 self.out.write_all(b"\n")?;
@@ -319,6 +408,8 @@ impl<W: Write> Writer<W> {
                     source: self.source(),
                     rec: r,
                     labels: &self.labels,
+                    label: label_name(&self.labels, shown),
+                    top: top_labels(&self.labels, r, self.decide.top_k),
                 };
                 serde_json::to_writer(&mut self.out, &j).map_err(json_err)?;
             }
@@ -328,7 +419,7 @@ impl<W: Write> Writer<W> {
                     r.index.to_string(),
                     r.start.to_string(),
                     r.end.to_string(),
-                    self.labels[r.label].clone(),
+                    label_name(&self.labels, shown).to_string(),
                 ];
                 if self.source_column {
                     fields.insert(1, self.source().unwrap_or("text").to_string());
@@ -344,6 +435,13 @@ impl<W: Write> Writer<W> {
                         .collect();
                     fields.push(e.join(";"));
                 }
+                if self.decide.top_k > 0 {
+                    let t: Vec<String> = top_labels(&self.labels, r, self.decide.top_k)
+                        .iter()
+                        .map(|(l, p)| format!("{l}:{p:.6}"))
+                        .collect();
+                    fields.push(t.join(";"));
+                }
                 write_csv_row(&mut self.out, fields.iter().map(String::as_str))?;
             }
             Format::Table => {
@@ -355,10 +453,17 @@ impl<W: Write> Writer<W> {
                     self.out,
                     "{:>5}  {:<lw$}  {:>5.2}  {}",
                     r.index,
-                    self.labels[r.label],
+                    label_name(&self.labels, shown),
                     r.scores[r.label],
                     cut(&text, room)
                 )?;
+                if self.decide.top_k > 0 {
+                    let t: Vec<String> = top_labels(&self.labels, r, self.decide.top_k)
+                        .iter()
+                        .map(|(l, p)| format!("{} {p:.2}", one_line(l)))
+                        .collect();
+                    writeln!(self.out, "{:prefix$}top: {}", "", cut(&t.join(", "), room))?;
+                }
                 if let Some(ex) = r.explain {
                     if !ex.is_empty() {
                         let terms: Vec<String> = ex
@@ -386,18 +491,26 @@ impl<W: Write> Writer<W> {
         match self.format {
             Format::Table => {
                 let n = s.sentences.max(1) as f64;
-                let parts: Vec<String> = self
+                let (counts, uncertain) = self.shown_counts(s);
+                let mut parts: Vec<String> = self
                     .labels
                     .iter()
-                    .zip(&s.counts)
+                    .zip(&counts)
                     .map(|(l, &c)| format!("{l} {c} ({:.0}%)", 100.0 * c as f64 / n))
                     .collect();
+                if let Some(u) = uncertain {
+                    parts.push(format!("{UNCERTAIN} {u} ({:.0}%)", 100.0 * u as f64 / n));
+                }
                 writeln!(
                     self.out,
                     "summary: {} sentences: {}",
                     s.sentences,
                     parts.join(", ")
                 )?;
+                if self.decide.verdict {
+                    let v = Verdict::new(&self.labels, &counts, uncertain);
+                    writeln!(self.out, "verdict: {}", v.describe(&self.labels, &counts))?;
+                }
             }
             Format::Json => {
                 let means: Vec<f64> = s
@@ -410,14 +523,23 @@ impl<W: Write> Writer<W> {
                     "\n], \"summary\": {{\"sentences\": {}, \"counts\": ",
                     s.sentences
                 )?;
+                let (counts, uncertain) = self.shown_counts(s);
                 serde_json::to_writer(
                     &mut self.out,
                     &LabelMap {
                         labels: &self.labels,
-                        values: &s.counts,
+                        values: &counts,
                     },
                 )
                 .map_err(json_err)?;
+                if let Some(u) = uncertain {
+                    write!(self.out, ", \"{UNCERTAIN}\": {u}")?;
+                }
+                if self.decide.verdict {
+                    write!(self.out, ", \"verdict\": ")?;
+                    let v = Verdict::new(&self.labels, &counts, uncertain);
+                    serde_json::to_writer(&mut self.out, &v).map_err(json_err)?;
+                }
                 write!(self.out, ", \"mean_scores\": ")?;
                 serde_json::to_writer(
                     &mut self.out,
@@ -430,8 +552,9 @@ impl<W: Write> Writer<W> {
                 write!(self.out, "}}}}")?;
             }
             Format::Html => {
+                let (counts, uncertain) = self.shown_counts(s);
                 if let Some(rep) = self.report.as_mut() {
-                    rep.end_file(&mut self.out, s)?;
+                    rep.end_file(&mut self.out, &counts, uncertain)?;
                 }
             }
             Format::Jsonl | Format::Csv | Format::Labels => {}
