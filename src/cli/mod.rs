@@ -49,6 +49,14 @@ enum Command {
     Cv(CvArgs),
     /// Show a model's labels, settings, training counts and top terms per label
     Inspect(InspectArgs),
+    /// Print a shell completion script (e.g. `stance completions bash > /etc/bash_completion.d/stance`)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `stance man > stance.1`
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -302,6 +310,63 @@ struct InspectArgs {
     /// How many top terms to show per label
     #[arg(long, default_value_t = 15)]
     top: usize,
+    #[arg(long, short, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+}
+
+/// The `train` flags that reproduce a model's settings.
+fn train_flags(m: &modelfile::Metadata) -> String {
+    let (t, f) = (&m.tfidf, &m.fit);
+    let mut v = vec![
+        format!("--ngram-min {} --ngram-max {}", t.ngram_min, t.ngram_max),
+        format!("--min-df {} --max-df {}", t.min_df, t.max_df),
+    ];
+    if let Some(n) = t.max_features {
+        v.push(format!("--max-features {n}"));
+    }
+    let switches = [
+        (!t.sublinear_tf, "--no-sublinear-tf"),
+        (!m.tokenizer.stem, "--no-stem"),
+        (!m.tokenizer.punctuation, "--no-punctuation"),
+        (t.nb_scale, "--nb-scale"),
+        (!t.has_chars(), "--no-char-ngrams"),
+    ];
+    v.extend(switches.iter().filter(|s| s.0).map(|s| s.1.to_string()));
+    if t.has_chars() {
+        v.push(format!(
+            "--char-min {} --char-max {}",
+            t.char_min, t.char_max
+        ));
+    }
+    let value = |x: &dyn ValueEnumName| x.flag_value();
+    v.push(format!(
+        "--nb-weight {} --nb-smoothing {} --alpha {} --class-weight {} --solver {}",
+        f.nb_weight,
+        f.nb_smoothing,
+        f.alpha,
+        value(&f.class_weight),
+        value(&f.solver)
+    ));
+    v.push(format!(
+        "--max-iter {} --tol {} --rel-tol {} --memory-budget-mb {}",
+        f.max_iterations,
+        f.gradient_tolerance,
+        f.relative_tolerance,
+        f.memory_budget >> 20
+    ));
+    v.join(" ")
+}
+
+/// A clap value's name as typed on the command line.
+trait ValueEnumName {
+    fn flag_value(&self) -> String;
+}
+
+impl<T: ValueEnum> ValueEnumName for T {
+    fn flag_value(&self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |p| p.get_name().to_string())
+    }
 }
 
 /// Runs the command line and returns the process exit code.
@@ -319,6 +384,8 @@ pub fn run() -> ExitCode {
         Command::Evaluate(a) => evaluate_cmd(a),
         Command::Cv(a) => cv(a),
         Command::Inspect(a) => inspect(a),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man_page(),
     };
     match result {
         Ok(code) => code,
@@ -838,17 +905,81 @@ fn cv(a: CvArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = io::stdout().lock();
+    clap_complete::generate(shell, &mut cmd, "stance", &mut out);
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn man_page() -> Result<ExitCode> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = io::stdout().lock();
+    clap_mangen::Man::new(cmd).render(&mut out)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Each label's `n` terms that push most toward it (weight minus the mean over labels).
+fn top_terms(model: &Classifier, n: usize) -> Vec<(String, Vec<(String, f32)>)> {
+    let k = model.labels().len();
+    model
+        .labels()
+        .iter()
+        .enumerate()
+        .map(|(c, l)| {
+            let mut terms: Vec<(usize, f32)> = (0..model.tfidf().n_features())
+                .map(|fi| {
+                    let mean: f32 =
+                        (0..k).map(|j| model.model().weight(fi, j)).sum::<f32>() / k as f32;
+                    (fi, model.model().weight(fi, c) - mean)
+                })
+                .collect();
+            terms.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            let top = terms
+                .iter()
+                .take(n)
+                .map(|(fi, w)| (model.tfidf().feature_name(*fi), *w))
+                .collect();
+            (l.clone(), top)
+        })
+        .collect()
+}
+
 fn inspect(a: InspectArgs) -> Result<ExitCode> {
     let model = load_model(&a.model)?;
     let m = model.meta();
     let mut out = io::stdout().lock();
-    writeln!(
-        out,
-        "model     {}",
-        a.model
-            .as_ref()
-            .map_or("built-in".to_string(), |p| p.display().to_string())
-    )?;
+    let name = a
+        .model
+        .as_ref()
+        .map_or("built-in".to_string(), |p| p.display().to_string());
+    if a.format == ReportFormat::Json {
+        let top: serde_json::Map<String, serde_json::Value> = top_terms(model, a.top)
+            .into_iter()
+            .map(|(l, t)| {
+                let t: Vec<serde_json::Value> = t
+                    .into_iter()
+                    .map(|(term, weight)| serde_json::json!({"term": term, "weight": weight}))
+                    .collect();
+                (l, serde_json::Value::Array(t))
+            })
+            .collect();
+        let v = serde_json::json!({
+            "model": name,
+            "labels": model.labels(),
+            "features": model.tfidf().n_features(),
+            "char_terms": model.tfidf().char_terms().len(),
+            "metadata": m,
+            "train_flags": train_flags(m),
+            "top_terms": top,
+        });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "model     {name}")?;
     writeln!(out, "labels    {}", model.labels().join(", "))?;
     writeln!(out, "features  {}", model.tfidf().n_features())?;
     writeln!(
@@ -887,23 +1018,15 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
         f.nb_weight,
         f.nb_smoothing
     )?;
+    writeln!(out, "train     {}", train_flags(m))?;
     writeln!(out, "rows per label")?;
     for (l, n) in &m.rows_per_label {
         writeln!(out, "  {l:<16} {n:>8}")?;
     }
-    let k = model.labels().len();
-    for (c, l) in model.labels().iter().enumerate() {
-        let mut terms: Vec<(usize, f32)> = (0..model.tfidf().n_features())
-            .map(|fi| {
-                let mean: f32 = (0..k).map(|j| model.model().weight(fi, j)).sum::<f32>() / k as f32;
-                (fi, model.model().weight(fi, c) - mean)
-            })
-            .collect();
-        terms.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    for (l, terms) in top_terms(model, a.top) {
         let top: Vec<String> = terms
             .iter()
-            .take(a.top)
-            .map(|(fi, w)| format!("{} ({w:+.2})", model.tfidf().feature_name(*fi)))
+            .map(|(t, w)| format!("{t} ({w:+.2})"))
             .collect();
         writeln!(out, "top terms for {l}: {}", top.join(", "))?;
     }
