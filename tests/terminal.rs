@@ -67,3 +67,65 @@ fn completions_and_man_page() {
     assert!(man.stdout.contains(".TH stance 1"));
     assert!(man.stdout.contains("classify"));
 }
+
+/// Runs `stance classify` on `stdin` with the given environment.
+fn classify_env(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> String {
+    use std::io::Write;
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.arg("classify").args(args);
+    for v in ["NO_COLOR", "CLICOLOR_FORCE", "COLUMNS"] {
+        cmd.env_remove(v);
+    }
+    cmd.envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+const LONG: &[u8] = b"The second season of the show is a triumph from start to finish, sharper and funnier and braver than the first one ever managed to be in any of its episodes.\n";
+
+#[test]
+fn wrap_fits_80_columns_and_keeps_every_word() {
+    let out = classify_env(
+        &["--wrap", "--explain", "--top-k", "4"],
+        &[("COLUMNS", "80")],
+        LONG,
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.iter().all(|l| l.chars().count() <= 80), "{out}");
+    assert!(!out.contains('…'));
+    // The sentence's lines: the row and the continuation lines before `top:`.
+    let row = lines.iter().position(|l| l.starts_with("    0  ")).unwrap();
+    let mut words: Vec<&str> = lines[row].split_whitespace().skip(3).collect();
+    for l in &lines[row + 1..] {
+        if l.trim_start().starts_with("top:") {
+            break;
+        }
+        words.extend(l.split_whitespace());
+    }
+    let want: Vec<&str> = std::str::from_utf8(LONG)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(words, want);
+    let cut = classify_env(&[], &[("COLUMNS", "80")], LONG);
+    assert!(
+        cut.contains('…'),
+        "without --wrap, piped output is cut as before"
+    );
+}
+
+#[test]
+fn colour_only_when_asked_and_never_with_no_color() {
+    let esc = |s: &str| s.contains('\u{1b}');
+    assert!(!esc(&classify_env(&[], &[], LONG)), "piped: no colour");
+    assert!(esc(&classify_env(&[], &[("CLICOLOR_FORCE", "1")], LONG)));
+    let both = [("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")];
+    assert!(!esc(&classify_env(&[], &both, LONG)));
+    let json = classify_env(&["-f", "jsonl"], &[("CLICOLOR_FORCE", "1")], LONG);
+    assert!(!esc(&json), "colour is for the table only");
+}

@@ -89,6 +89,10 @@ struct ClassifyArgs {
     /// Also give each sentence's K most probable labels with their probabilities
     #[arg(long, value_name = "K", default_value_t = 0)]
     top_k: usize,
+    /// Wrap sentences in the table to the width (COLUMNS, else 100) instead of cutting
+    /// them; the default when stdout is a terminal
+    #[arg(long)]
+    wrap: bool,
     /// Add each document's verdict to its summary (table, JSON): the share of each
     /// label and net = (positive - criticism) / (positive + criticism sentences)
     #[arg(long)]
@@ -489,6 +493,17 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
+/// Whether the table colours labels: on a terminal (not `TERM=dumb`), or with
+/// `CLICOLOR_FORCE` set (not to 0); never with `NO_COLOR` set (not empty).
+fn colour() -> bool {
+    let set = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty() && x != "0");
+    if std::env::var_os("NO_COLOR").is_some_and(|x| !x.is_empty()) {
+        return false;
+    }
+    set("CLICOLOR_FORCE")
+        || (io::stdout().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb"))
+}
+
 fn classify(a: ClassifyArgs) -> Result<ExitCode> {
     if let Some(p) = a.min_prob {
         if !(0.0..=1.0).contains(&p) {
@@ -544,6 +559,7 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
     )
     .with_explain(a.explain)
     .with_source_column(files.iter().any(|f| is_page(f)))
+    .with_terminal(a.wrap || io::stdout().is_terminal(), colour())
     .with_decisions(Decisions {
         min_prob: a.min_prob,
         top_k: a.top_k.min(model.labels().len()),

@@ -195,6 +195,10 @@ pub struct Writer<W: Write> {
     decide: Decisions,
     /// Sentences of the current input shown as `uncertain`, by their best label.
     moved: Vec<u64>,
+    /// The table wraps long sentences onto more lines instead of cutting them.
+    wrap: bool,
+    /// The table colours labels (ANSI escapes).
+    colour: bool,
 }
 
 impl<W: Write> Writer<W> {
@@ -215,7 +219,36 @@ impl<W: Write> Writer<W> {
             report,
             decide: Decisions::default(),
             moved: Vec::new(),
+            wrap: false,
+            colour: false,
         }
+    }
+
+    /// For a terminal: the table wraps sentences to the width (never cutting them) and,
+    /// with `colour`, colours labels.
+    pub fn with_terminal(mut self, wrap: bool, colour: bool) -> Self {
+        self.wrap = wrap;
+        self.colour = colour;
+        self
+    }
+
+    /// A label for the table, padded to `w` and coloured when colour is on.
+    fn table_label(&self, i: usize, w: usize) -> String {
+        let name = label_name(&self.labels, i);
+        let padded = format!("{name:<w$}");
+        if !self.colour {
+            return padded;
+        }
+        let style = console::Style::new().force_styling(true);
+        let style = match name {
+            "positive" => style.green(),
+            "criticism" => style.red(),
+            "anticipation" => style.blue(),
+            "neutral" => style.dim(),
+            UNCERTAIN => style.yellow(),
+            _ => [style.clone().magenta(), style.clone().cyan()][i % 2].clone(),
+        };
+        style.apply_to(padded).to_string()
     }
 
     /// Sets what is decided with the scores: `uncertain`, top labels, verdicts.
@@ -449,20 +482,34 @@ impl<W: Write> Writer<W> {
                 let prefix = 5 + 2 + lw + 2 + 5 + 2;
                 let room = self.width.saturating_sub(prefix).max(10);
                 let text = one_line(r.text);
-                writeln!(
-                    self.out,
-                    "{:>5}  {:<lw$}  {:>5.2}  {}",
-                    r.index,
-                    label_name(&self.labels, shown),
-                    r.scores[r.label],
-                    cut(&text, room)
-                )?;
+                let label = self.table_label(shown, lw);
+                if self.wrap {
+                    let lines = textwrap::wrap(&text, room);
+                    for (i, line) in lines.iter().enumerate() {
+                        match i {
+                            0 => writeln!(
+                                self.out,
+                                "{:>5}  {label}  {:>5.2}  {line}",
+                                r.index, r.scores[r.label]
+                            )?,
+                            _ => writeln!(self.out, "{:prefix$}{line}", "")?,
+                        }
+                    }
+                } else {
+                    writeln!(
+                        self.out,
+                        "{:>5}  {label}  {:>5.2}  {}",
+                        r.index,
+                        r.scores[r.label],
+                        cut(&text, room)
+                    )?;
+                }
                 if self.decide.top_k > 0 {
                     let t: Vec<String> = top_labels(&self.labels, r, self.decide.top_k)
                         .iter()
                         .map(|(l, p)| format!("{} {p:.2}", one_line(l)))
                         .collect();
-                    writeln!(self.out, "{:prefix$}top: {}", "", cut(&t.join(", "), room))?;
+                    self.table_more("top: ", &t.join(", "), prefix, room)?;
                 }
                 if let Some(ex) = r.explain {
                     if !ex.is_empty() {
@@ -470,15 +517,27 @@ impl<W: Write> Writer<W> {
                             .iter()
                             .map(|(t, w)| format!("{} (+{w:.2})", one_line(t)))
                             .collect();
-                        writeln!(
-                            self.out,
-                            "{:prefix$}why: {}",
-                            "",
-                            cut(&terms.join(", "), room)
-                        )?;
+                        let terms = terms.join(", ");
+                        self.table_more("why: ", &terms, prefix, room)?;
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A `why:` or `top:` line under a table row: cut to the room, or wrapped.
+    fn table_more(&mut self, head: &str, text: &str, prefix: usize, room: usize) -> io::Result<()> {
+        if !self.wrap {
+            return writeln!(self.out, "{:prefix$}{head}{}", "", cut(text, room));
+        }
+        let indent = " ".repeat(prefix + head.len());
+        let first = format!("{:prefix$}{head}", "");
+        let opts = textwrap::Options::new(prefix + room)
+            .initial_indent(&first)
+            .subsequent_indent(&indent);
+        for line in textwrap::wrap(text, opts) {
+            writeln!(self.out, "{line}")?;
         }
         Ok(())
     }
@@ -501,15 +560,25 @@ impl<W: Write> Writer<W> {
                 if let Some(u) = uncertain {
                     parts.push(format!("{UNCERTAIN} {u} ({:.0}%)", 100.0 * u as f64 / n));
                 }
-                writeln!(
-                    self.out,
+                let mut lines = vec![format!(
                     "summary: {} sentences: {}",
                     s.sentences,
                     parts.join(", ")
-                )?;
+                )];
                 if self.decide.verdict {
                     let v = Verdict::new(&self.labels, &counts, uncertain);
-                    writeln!(self.out, "verdict: {}", v.describe(&self.labels, &counts))?;
+                    lines.push(format!("verdict: {}", v.describe(&self.labels, &counts)));
+                }
+                for line in lines {
+                    if self.wrap {
+                        let opts =
+                            textwrap::Options::new(self.width).subsequent_indent("         ");
+                        for l in textwrap::wrap(&line, opts) {
+                            writeln!(self.out, "{l}")?;
+                        }
+                    } else {
+                        writeln!(self.out, "{line}")?;
+                    }
                 }
             }
             Format::Json => {
