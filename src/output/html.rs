@@ -79,7 +79,7 @@ section.file > .page-title { order: -2; margin: .35rem 0 0; font-size: 1.45rem; 
 .bar span + span { box-shadow: -2px 0 0 #fff; }
 .counts { display: flex; flex-wrap: wrap; gap: .2rem 1rem; margin: .5rem 0 0; padding: 0; list-style: none; }
 .counts li { display: flex; align-items: center; gap: .35rem; }
-.counts b { font-weight: 600; }
+.counts strong { font-weight: 600; }
 .verdict { margin: .45rem 0 0; color: #5b6272; }
 .doc p { margin: 0 0 .95rem; }
 .s { background: var(--bg); border-bottom: 2px solid var(--c); border-radius: 3px;
@@ -243,7 +243,7 @@ impl Report {
         for (i, &c) in shown.iter().enumerate() {
             write!(
                 out,
-                "<li><span class=\"sw l{i}\"></span>{} <b>{:.0}%</b> ({c})</li>",
+                "<li><span class=\"sw l{i}\"></span>{} <strong>{:.0}%</strong> ({c})</li>",
                 self.escaped[i],
                 100.0 * c as f64 / n
             )?;
@@ -272,5 +272,53 @@ impl Report {
             self.files,
             if self.files == 1 { "input" } else { "inputs" }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_leaves_no_markup_and_no_controls() {
+        assert_eq!(
+            escape("<a href=\"x\">Tom & 'Jerry'</a>\u{1b}[31m\n"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;\u{FFFD}[31m "
+        );
+    }
+
+    #[test]
+    fn labels_of_any_name_are_escaped_and_coloured() {
+        let labels = vec![
+            "<b>".to_string(),
+            "positive".to_string(),
+            "x\"y".to_string(),
+        ];
+        let mut r = Report::new(&labels, true);
+        let mut out = Vec::new();
+        r.open_file(&mut out, "a<b>.txt", Some("T & T")).unwrap();
+        let scores = [0.2, 0.5, 0.3];
+        let rec = Record {
+            index: 0,
+            start: 0,
+            end: 3,
+            text: "<i>",
+            label: 1,
+            scores: &scores,
+            explain: None,
+            paragraph: true,
+        };
+        r.record(&mut out, &rec, true, 3).unwrap();
+        r.end_file(&mut out, &[0, 0, 0], Some(1)).unwrap();
+        r.finish(&mut out).unwrap();
+        let page = String::from_utf8(out).unwrap();
+        assert!(page.contains("data-label=\"uncertain\""));
+        assert!(page.contains("&lt;b&gt;:0.2000 positive:0.5000 x&quot;y:0.3000"));
+        assert!(page.contains(">&lt;i&gt;</span>"));
+        assert!(page.contains("<h2>a&lt;b&gt;.txt</h2>"));
+        assert!(page.contains("T &amp; T"));
+        assert!(!page.contains("<b>") && !page.contains("<i>"));
+        // One colour rule per label, and one for uncertain.
+        assert_eq!(page.matches(" { --c: ").count(), 4);
     }
 }
