@@ -37,6 +37,11 @@ const MAX_PENDING: usize = 64 << 10;
 /// Bytes read from the page at a time.
 const CHUNK: usize = 64 << 10;
 
+/// Longest run of markup the tokenizer may hold with nothing coming out (a comment, a
+/// tag or an attribute value, which it keeps whole): past it the rest of the page is
+/// not read, so memory stays bounded.
+pub const MAX_MARKUP_BYTES: usize = 1 << 20;
+
 /// Whether `path`'s name ends in one of [`HTML_EXTENSIONS`].
 pub fn is_html_path(path: &std::path::Path) -> bool {
     path.extension()
@@ -199,6 +204,8 @@ struct Sink {
     title: RefCell<Option<String>>,
     /// Any article text was read (a `<title>` after it is not the page's).
     any_text: Cell<bool>,
+    /// Tokens the tokenizer has handed on (to tell when it holds a long run of markup).
+    tokens: Cell<u64>,
 }
 
 impl Sink {
@@ -354,6 +361,7 @@ impl TokenSink for Sink {
     type Handle = ();
 
     fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        self.tokens.set(self.tokens.get() + 1);
         match token {
             Token::TagToken(tag) => self.tag(&tag),
             Token::CharacterTokens(s) => {
@@ -421,8 +429,13 @@ pub struct HtmlText<R: Read> {
     pos: usize,
     replaced: bool,
     eof: bool,
-    /// The input's name, for the warning about invalid bytes (none: no warning).
+    /// The input's name for warnings on stderr (none: no warnings).
     name: Option<String>,
+    warned_replaced: bool,
+    /// Decoded bytes fed since the tokenizer last handed on a token.
+    silent: usize,
+    /// The page was cut short after a run of markup over [`MAX_MARKUP_BYTES`].
+    cut: bool,
 }
 
 impl<R: Read> HtmlText<R> {
@@ -441,6 +454,9 @@ impl<R: Read> HtmlText<R> {
             replaced: false,
             eof: false,
             name: None,
+            warned_replaced: false,
+            silent: 0,
+            cut: false,
         };
         while !h.eof && h.tokenizer.sink.out.borrow().is_empty() {
             h.pump()?;
@@ -453,19 +469,32 @@ impl<R: Read> HtmlText<R> {
     pub fn named(inner: R, name: &str) -> io::Result<Self> {
         let mut h = HtmlText::new(inner)?;
         h.name = Some(name.to_string());
+        h.warn_cut();
         h.warn_replaced();
         Ok(h)
     }
 
     fn warn_replaced(&mut self) {
-        if self.replaced {
-            if let Some(name) = self.name.take() {
-                crate::flows::classify::warn(&format!(
-                    "{name}: not valid {}; invalid bytes read as U+FFFD",
-                    self.encoding.name()
-                ));
-            }
+        if let (true, false, Some(name)) = (self.replaced, self.warned_replaced, &self.name) {
+            self.warned_replaced = true;
+            crate::flows::classify::warn(&format!(
+                "{name}: not valid {}; invalid bytes read as U+FFFD",
+                self.encoding.name()
+            ));
         }
+    }
+
+    fn warn_cut(&self) {
+        if let (true, Some(name)) = (self.cut, &self.name) {
+            crate::flows::classify::warn(&format!(
+                "{name}: a comment or tag longer than {MAX_MARKUP_BYTES} bytes; the rest of the page was not read"
+            ));
+        }
+    }
+
+    /// Whether the page was cut short after a run of markup over [`MAX_MARKUP_BYTES`].
+    pub fn was_cut(&self) -> bool {
+        self.cut
     }
 
     /// The page's title (its first `<title>`, whitespace collapsed), once read.
@@ -515,7 +544,7 @@ impl<R: Read> HtmlText<R> {
         } else {
             self.decode(&buf[..n], last);
         }
-        if last {
+        if last && !self.eof {
             self.tokenizer.end();
             self.eof = true;
         }
@@ -536,7 +565,19 @@ impl<R: Read> HtmlText<R> {
         self.warn_replaced();
         if !self.decoded.is_empty() {
             self.queue.push_back(StrTendril::from_slice(&self.decoded));
+            let before = self.tokenizer.sink.tokens.get();
             let _ = self.tokenizer.feed(&self.queue);
+            if self.tokenizer.sink.tokens.get() == before {
+                self.silent += self.decoded.len();
+            } else {
+                self.silent = 0;
+            }
+            if self.silent > MAX_MARKUP_BYTES && !self.eof {
+                self.tokenizer.end();
+                self.eof = true;
+                self.cut = true;
+                self.warn_cut();
+            }
         }
     }
 }
@@ -676,6 +717,30 @@ It was worth the wait.</p><p>Cast list<br>follows</p>
             .flat_map(|u| u.to_le_bytes())
             .collect();
         assert_eq!(extract(&utf16).0, "wide\n");
+    }
+
+    #[test]
+    fn a_run_of_markup_past_the_cap_ends_the_page() {
+        for (open, close) in [("<!-- ", " -->"), ("<div title=\"", "\">"), ("<p", ">")] {
+            let page = format!(
+                "<p>Before.</p>{open}{}{close}<p>After.</p>",
+                "x".repeat(MAX_MARKUP_BYTES + 2 * CHUNK)
+            );
+            let mut h = HtmlText::new(page.as_bytes()).unwrap();
+            let mut t = String::new();
+            h.read_to_string(&mut t).unwrap();
+            assert_eq!(t, "Before.\n", "{open}");
+            assert!(h.was_cut());
+        }
+        // A long comment under the cap is only dropped.
+        let page = format!(
+            "<p>a</p><!--{}--><p>b</p>",
+            "x".repeat(MAX_MARKUP_BYTES / 2)
+        );
+        let mut h = HtmlText::new(page.as_bytes()).unwrap();
+        let mut t = String::new();
+        h.read_to_string(&mut t).unwrap();
+        assert_eq!((t.as_str(), h.was_cut()), ("a\nb\n", false));
     }
 
     #[test]
