@@ -370,7 +370,7 @@ fn missing_file_and_directory_are_named() {
     let empty = tmp();
     one_line_error(
         &run(&["classify", s(empty.path())]),
-        "directory holds no .txt files",
+        "directory holds no .txt or .html or .htm files",
     );
     // the good file is still classified
     let o = run(&["classify", "missing.txt", EXAMPLE, "--format", "labels"]);

@@ -11,7 +11,7 @@ use crate::flows::evaluate::{self, Report};
 use crate::input::{self as data, Columns, Labelled};
 use crate::model::{ClassWeight, FitConfig, Solver};
 use crate::modelfile;
-use crate::output::{Format, Writer};
+use crate::output::{Decisions, Format, Writer};
 use crate::tokens::TokenizerConfig;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -49,13 +49,24 @@ enum Command {
     Cv(CvArgs),
     /// Show a model's labels, settings, training counts and top terms per label
     Inspect(InspectArgs),
+    /// Print a shell completion script (e.g. `stance completions bash > /etc/bash_completion.d/stance`)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `stance man > stance.1`
+    Man,
 }
 
 #[derive(Args, Debug)]
 struct ClassifyArgs {
-    /// Text files to classify, or directories (every .txt file under them, in path
-    /// order); `-` or none reads stdin
+    /// Text files or web pages (.html, .htm) to classify, or directories (every .txt,
+    /// .html and .htm file under them, in path order); `-` or none reads stdin
     files: Vec<PathBuf>,
+    /// Read every input, stdin too, as a web page (files ending .html or .htm always are)
+    #[arg(long)]
+    html: bool,
     /// Model file (default: the model built into the binary)
     #[arg(long, short)]
     model: Option<PathBuf>,
@@ -71,6 +82,21 @@ struct ClassifyArgs {
     /// How many terms --explain shows
     #[arg(long, default_value_t = 5, value_name = "N")]
     explain_terms: usize,
+    /// Label a sentence `uncertain` when its top probability is below P (0-1), in
+    /// every format (its probabilities are still given)
+    #[arg(long, value_name = "P")]
+    min_prob: Option<f32>,
+    /// Also give each sentence's K most probable labels with their probabilities
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    top_k: usize,
+    /// Wrap sentences in the table to the width (COLUMNS, else 100) instead of cutting
+    /// them; the default when stdout is a terminal
+    #[arg(long)]
+    wrap: bool,
+    /// Add each document's verdict to its summary (table, JSON): the share of each
+    /// label and net = (positive - criticism) / (positive + criticism sentences)
+    #[arg(long)]
+    verdict: bool,
     /// Worker threads for scoring (0: all cores, at most 256); output stays in input order
     #[arg(long, default_value_t = 0, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=256))]
     threads: u16,
@@ -252,6 +278,14 @@ struct EvaluateArgs {
     columns: ColumnArgs,
     #[arg(long, short, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
+    /// Also write every row's gold label, predicted label and probabilities to FILE as
+    /// CSV (`-`: stdout, instead of the report)
+    #[arg(long, value_name = "FILE")]
+    predictions: Option<PathBuf>,
+    /// Only the misclassified rows in --predictions; without it, print them on stdout
+    /// (CSV) instead of the report
+    #[arg(long)]
+    errors: bool,
 }
 
 #[derive(Args, Debug)]
@@ -280,6 +314,63 @@ struct InspectArgs {
     /// How many top terms to show per label
     #[arg(long, default_value_t = 15)]
     top: usize,
+    #[arg(long, short, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+}
+
+/// The `train` flags that reproduce a model's settings.
+fn train_flags(m: &modelfile::Metadata) -> String {
+    let (t, f) = (&m.tfidf, &m.fit);
+    let mut v = vec![
+        format!("--ngram-min {} --ngram-max {}", t.ngram_min, t.ngram_max),
+        format!("--min-df {} --max-df {}", t.min_df, t.max_df),
+    ];
+    if let Some(n) = t.max_features {
+        v.push(format!("--max-features {n}"));
+    }
+    let switches = [
+        (!t.sublinear_tf, "--no-sublinear-tf"),
+        (!m.tokenizer.stem, "--no-stem"),
+        (!m.tokenizer.punctuation, "--no-punctuation"),
+        (t.nb_scale, "--nb-scale"),
+        (!t.has_chars(), "--no-char-ngrams"),
+    ];
+    v.extend(switches.iter().filter(|s| s.0).map(|s| s.1.to_string()));
+    if t.has_chars() {
+        v.push(format!(
+            "--char-min {} --char-max {}",
+            t.char_min, t.char_max
+        ));
+    }
+    let value = |x: &dyn ValueEnumName| x.flag_value();
+    v.push(format!(
+        "--nb-weight {} --nb-smoothing {} --alpha {} --class-weight {} --solver {}",
+        f.nb_weight,
+        f.nb_smoothing,
+        f.alpha,
+        value(&f.class_weight),
+        value(&f.solver)
+    ));
+    v.push(format!(
+        "--max-iter {} --tol {} --rel-tol {} --memory-budget-mb {}",
+        f.max_iterations,
+        f.gradient_tolerance,
+        f.relative_tolerance,
+        f.memory_budget >> 20
+    ));
+    v.join(" ")
+}
+
+/// A clap value's name as typed on the command line.
+trait ValueEnumName {
+    fn flag_value(&self) -> String;
+}
+
+impl<T: ValueEnum> ValueEnumName for T {
+    fn flag_value(&self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |p| p.get_name().to_string())
+    }
 }
 
 /// Runs the command line and returns the process exit code.
@@ -297,6 +388,8 @@ pub fn run() -> ExitCode {
         Command::Evaluate(a) => evaluate_cmd(a),
         Command::Cv(a) => cv(a),
         Command::Inspect(a) => inspect(a),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man_page(),
     };
     match result {
         Ok(code) => code,
@@ -400,7 +493,23 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
+/// Whether the table colours labels: on a terminal (not `TERM=dumb`), or with
+/// `CLICOLOR_FORCE` set (not to 0); never with `NO_COLOR` set (not empty).
+fn colour() -> bool {
+    let set = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty() && x != "0");
+    if std::env::var_os("NO_COLOR").is_some_and(|x| !x.is_empty()) {
+        return false;
+    }
+    set("CLICOLOR_FORCE")
+        || (io::stdout().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb"))
+}
+
 fn classify(a: ClassifyArgs) -> Result<ExitCode> {
+    if let Some(p) = a.min_prob {
+        if !(0.0..=1.0).contains(&p) {
+            bail!("--min-prob {p} is not a probability between 0 and 1");
+        }
+    }
     let model = load_model(&a.model)?;
     let threads = if a.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -420,14 +529,6 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
             .collect(),
         pool,
     };
-    let stdout = io::stdout();
-    let mut writer = Writer::new(
-        BufWriter::with_capacity(1 << 16, stdout.lock()),
-        a.format,
-        model.labels().to_vec(),
-        terminal_width(),
-    )
-    .with_explain(a.explain);
     let mut failed = false;
     // A directory stands for the text files under it; one that cannot be read is an
     // error of its own, and the other inputs are still classified.
@@ -448,6 +549,22 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
     if a.files.is_empty() {
         files.push(PathBuf::from("-"));
     }
+    let is_page = |f: &Path| a.html || crate::input::html::is_html_path(f);
+    let stdout = io::stdout();
+    let mut writer = Writer::new(
+        BufWriter::with_capacity(1 << 16, stdout.lock()),
+        a.format,
+        model.labels().to_vec(),
+        terminal_width(),
+    )
+    .with_explain(a.explain)
+    .with_source_column(files.iter().any(|f| is_page(f)))
+    .with_terminal(a.wrap || io::stdout().is_terminal(), colour())
+    .with_decisions(Decisions {
+        min_prob: a.min_prob,
+        top_k: a.top_k.min(model.labels().len()),
+        verdict: a.verdict,
+    });
     for f in &files {
         let name = f.display().to_string();
         let reader: Box<dyn BufRead> = if name == "-" {
@@ -462,7 +579,22 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
                 }
             }
         };
-        writer.begin_file(&name);
+        let reader: Box<dyn BufRead> = if is_page(f) {
+            match crate::input::html::HtmlText::named(reader, &name) {
+                Ok(page) => {
+                    writer.begin_page(&name, page.title().as_deref());
+                    Box::new(BufReader::with_capacity(1 << 16, page))
+                }
+                Err(e) => {
+                    report_error(&anyhow::Error::new(e).context(format!("{name}: cannot read")));
+                    failed = true;
+                    continue;
+                }
+            }
+        } else {
+            writer.begin_file(&name);
+            reader
+        };
         let res = classify_one(reader, &name, a.lines, &scorer, &mut writer);
         match res {
             Ok(()) => {}
@@ -606,6 +738,11 @@ fn print_report(r: &Report, n: usize, format: ReportFormat) -> Result<()> {
     writeln!(out, "accuracy  {:.4}", r.accuracy)?;
     writeln!(out, "macro-F1  {:.4}", r.macro_f1)?;
     writeln!(out)?;
+    print_classes(&mut out, r)
+}
+
+/// A report's per-class figures and confusion matrix, as text.
+fn print_classes(out: &mut impl Write, r: &Report) -> Result<()> {
     let w = r
         .confusion
         .labels
@@ -674,8 +811,60 @@ fn evaluate_cmd(a: EvaluateArgs) -> Result<ExitCode> {
         ));
     }
     let r = evaluate::evaluate(model, &data);
-    print_report(&r, data.len(), a.format)?;
+    let to_stdout = match &a.predictions {
+        Some(p) => p.as_os_str() == "-",
+        None => a.errors,
+    };
+    if a.predictions.is_some() || a.errors {
+        let probs = model.predict_proba_batch(&data.texts, 0);
+        let target = a.predictions.as_deref().filter(|_| !to_stdout);
+        write_predictions(model.labels(), &data, &probs, a.errors, target)?;
+    }
+    if !to_stdout {
+        print_report(&r, data.len(), a.format)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every row (or only the misclassified) as CSV: row, gold, predicted, correct, a
+/// probability per label, text; to `path`, or stdout when None.
+fn write_predictions(
+    labels: &[String],
+    data: &Labelled,
+    probs: &[f32],
+    errors_only: bool,
+    path: Option<&Path>,
+) -> Result<()> {
+    let out: Box<dyn Write> = match path {
+        Some(p) => Box::new(BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("{}: cannot create", p.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    let mut w = csv::Writer::from_writer(out);
+    let mut head = vec!["row", "gold", "predicted", "correct"];
+    head.extend(labels.iter().map(String::as_str));
+    head.push("text");
+    w.write_record(&head)?;
+    let k = labels.len();
+    for (i, (text, gold)) in data.texts.iter().zip(&data.labels).enumerate() {
+        let p = &probs[i * k..i * k + k];
+        let pred = &labels[crate::classifier::argmax(p)];
+        if errors_only && pred == gold {
+            continue;
+        }
+        let mut row = vec![
+            (i + 1).to_string(),
+            gold.clone(),
+            pred.clone(),
+            (pred == gold).to_string(),
+        ];
+        row.extend(p.iter().map(|x| format!("{x:.6}")));
+        row.push(text.clone());
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 fn cv(a: CvArgs) -> Result<ExitCode> {
@@ -711,22 +900,102 @@ fn cv(a: CvArgs) -> Result<ExitCode> {
                 "macro-F1  {:.4} ± {:.4}",
                 summary.macro_f1_mean, summary.macro_f1_std
             )?;
+            writeln!(out)?;
+            writeln!(out, "fold      rows  accuracy  macro-F1")?;
+            for f in &summary.per_fold {
+                writeln!(
+                    out,
+                    "{:>4}  {:>8}  {:>8.4}  {:>8.4}",
+                    f.fold, f.rows, f.accuracy, f.macro_f1
+                )?;
+            }
+            writeln!(out)?;
+            writeln!(
+                out,
+                "every held-out row pooled: accuracy {:.4}, macro-F1 {:.4}",
+                summary.pooled.accuracy, summary.pooled.macro_f1
+            )?;
+            print_classes(&mut out, &summary.pooled)?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = io::stdout().lock();
+    clap_complete::generate(shell, &mut cmd, "stance", &mut out);
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn man_page() -> Result<ExitCode> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = io::stdout().lock();
+    clap_mangen::Man::new(cmd).render(&mut out)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Each label's `n` terms that push most toward it (weight minus the mean over labels).
+fn top_terms(model: &Classifier, n: usize) -> Vec<(String, Vec<(String, f32)>)> {
+    let k = model.labels().len();
+    model
+        .labels()
+        .iter()
+        .enumerate()
+        .map(|(c, l)| {
+            let mut terms: Vec<(usize, f32)> = (0..model.tfidf().n_features())
+                .map(|fi| {
+                    let mean: f32 =
+                        (0..k).map(|j| model.model().weight(fi, j)).sum::<f32>() / k as f32;
+                    (fi, model.model().weight(fi, c) - mean)
+                })
+                .collect();
+            terms.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+            let top = terms
+                .iter()
+                .take(n)
+                .map(|(fi, w)| (model.tfidf().feature_name(*fi), *w))
+                .collect();
+            (l.clone(), top)
+        })
+        .collect()
 }
 
 fn inspect(a: InspectArgs) -> Result<ExitCode> {
     let model = load_model(&a.model)?;
     let m = model.meta();
     let mut out = io::stdout().lock();
-    writeln!(
-        out,
-        "model     {}",
-        a.model
-            .as_ref()
-            .map_or("built-in".to_string(), |p| p.display().to_string())
-    )?;
+    let name = a
+        .model
+        .as_ref()
+        .map_or("built-in".to_string(), |p| p.display().to_string());
+    if a.format == ReportFormat::Json {
+        let top: serde_json::Map<String, serde_json::Value> = top_terms(model, a.top)
+            .into_iter()
+            .map(|(l, t)| {
+                let t: Vec<serde_json::Value> = t
+                    .into_iter()
+                    .map(|(term, weight)| serde_json::json!({"term": term, "weight": weight}))
+                    .collect();
+                (l, serde_json::Value::Array(t))
+            })
+            .collect();
+        let v = serde_json::json!({
+            "model": name,
+            "labels": model.labels(),
+            "features": model.tfidf().n_features(),
+            "char_terms": model.tfidf().char_terms().len(),
+            "metadata": m,
+            "train_flags": train_flags(m),
+            "top_terms": top,
+        });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "model     {name}")?;
     writeln!(out, "labels    {}", model.labels().join(", "))?;
     writeln!(out, "features  {}", model.tfidf().n_features())?;
     writeln!(
@@ -765,23 +1034,15 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
         f.nb_weight,
         f.nb_smoothing
     )?;
+    writeln!(out, "train     {}", train_flags(m))?;
     writeln!(out, "rows per label")?;
     for (l, n) in &m.rows_per_label {
         writeln!(out, "  {l:<16} {n:>8}")?;
     }
-    let k = model.labels().len();
-    for (c, l) in model.labels().iter().enumerate() {
-        let mut terms: Vec<(usize, f32)> = (0..model.tfidf().n_features())
-            .map(|fi| {
-                let mean: f32 = (0..k).map(|j| model.model().weight(fi, j)).sum::<f32>() / k as f32;
-                (fi, model.model().weight(fi, c) - mean)
-            })
-            .collect();
-        terms.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    for (l, terms) in top_terms(model, a.top) {
         let top: Vec<String> = terms
             .iter()
-            .take(a.top)
-            .map(|(fi, w)| format!("{} ({w:+.2})", model.tfidf().feature_name(*fi)))
+            .map(|(t, w)| format!("{t} ({w:+.2})"))
             .collect();
         writeln!(out, "top terms for {l}: {}", top.join(", "))?;
     }

@@ -29,6 +29,8 @@ type Item = ((usize, usize), (u64, u64));
 pub(crate) struct Batch {
     text: String,
     items: Vec<Item>,
+    /// Indices in `items` of the first sentence of each input line (a paragraph).
+    firsts: Vec<usize>,
 }
 
 /// A batch's scores (and explanations), `k` per sentence.
@@ -56,7 +58,9 @@ impl Scored {
         writer: &mut Writer<W>,
     ) -> Result<()> {
         let (batch, sc) = (&mut self.batch, &self.scored);
+        let mut firsts = batch.firsts.iter().peekable();
         for (j, ((a, b), (start, end))) in batch.items.iter().enumerate() {
+            let paragraph = firsts.next_if(|&&f| f == j).is_some();
             let p = &sc.scores[j * k..j * k + k];
             let label = argmax(p);
             summary.add(label, p);
@@ -68,10 +72,12 @@ impl Scored {
                 label,
                 scores: p,
                 explain: sc.explains.get(j).map(Vec::as_slice),
+                paragraph,
             })?;
             *index += 1;
         }
         batch.items.clear();
+        batch.firsts.clear();
         Ok(())
     }
 }
@@ -161,6 +167,7 @@ impl BatchReader<'_> {
         let name = self.name;
         batch.text.clear();
         batch.items.clear();
+        batch.firsts.clear();
         while !self.done && batch.items.len() < BATCH_SENTENCES && batch.text.len() < BATCH_BYTES {
             let line = &mut self.line;
             if !self
@@ -207,6 +214,9 @@ impl BatchReader<'_> {
                         sentences::MAX_SENTENCE_BYTES
                     ));
                 }
+            }
+            if !spans.is_empty() {
+                batch.firsts.push(batch.items.len());
             }
             for s in spans.iter() {
                 let a = batch.text.len();

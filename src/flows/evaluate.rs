@@ -41,7 +41,13 @@ pub fn report(labels: &[String], truth: &[usize], pred: &[usize]) -> Report {
     for (&t, &p) in truth.iter().zip(pred) {
         m[t][p] += 1;
     }
-    let n = truth.len() as u64;
+    report_from_confusion(labels, m)
+}
+
+/// The figures of a confusion matrix (`m[true][predicted]`).
+pub fn report_from_confusion(labels: &[String], m: Vec<Vec<u64>>) -> Report {
+    let k = labels.len();
+    let n: u64 = m.iter().flatten().sum();
     let correct: u64 = (0..k).map(|i| m[i][i]).sum();
     let mut per_class = BTreeMap::new();
     let mut f1_sum = 0.0;
@@ -160,6 +166,48 @@ pub struct CvSummary {
     pub accuracy_std: f64,
     pub macro_f1_mean: f64,
     pub macro_f1_std: f64,
+    /// Each fold's rows held out and figures on them (folds numbered from 1).
+    pub per_fold: Vec<FoldStats>,
+    /// Every held-out prediction of every fold pooled: per class and confusion.
+    pub pooled: Report,
+}
+
+/// One fold's figures on its held-out rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FoldStats {
+    pub fold: usize,
+    pub rows: u64,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+}
+
+/// The folds' reports pooled into one, by label name (a fold's model may lack a label).
+pub fn pooled(reports: &[Report]) -> Report {
+    let mut labels: Vec<String> = Vec::new();
+    for r in reports {
+        for l in &r.confusion.labels {
+            if !labels.contains(l) {
+                labels.push(l.clone());
+            }
+        }
+    }
+    labels.sort();
+    let k = labels.len();
+    let mut m = vec![vec![0u64; k]; k];
+    for r in reports {
+        let at: Vec<usize> = r
+            .confusion
+            .labels
+            .iter()
+            .map(|l| labels.iter().position(|x| x == l).unwrap_or(0))
+            .collect();
+        for (i, row) in r.confusion.matrix.iter().enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                m[at[i]][at[j]] += v;
+            }
+        }
+    }
+    report_from_confusion(&labels, m)
 }
 
 fn mean_std(v: &[f64]) -> (f64, f64) {
@@ -221,6 +269,17 @@ pub fn cross_validate(
             accuracy_std: asd,
             macro_f1_mean: fm,
             macro_f1_std: fsd,
+            per_fold: reports
+                .iter()
+                .enumerate()
+                .map(|(fold, r)| FoldStats {
+                    fold: fold + 1,
+                    rows: r.confusion.matrix.iter().flatten().sum(),
+                    accuracy: r.accuracy,
+                    macro_f1: r.macro_f1,
+                })
+                .collect(),
+            pooled: pooled(&reports),
         },
         reports,
     ))
@@ -244,6 +303,20 @@ mod tests {
         let f1b = 2.0 * 0.5 / 1.5;
         assert!((r.macro_f1 - (f1a + f1b) / 2.0).abs() < 1e-12);
         assert_eq!(r.confusion.matrix, vec![vec![2, 1], vec![0, 1]]);
+    }
+
+    #[test]
+    fn pooled_reports_add_confusions_by_label_name() {
+        let ab = vec!["a".to_string(), "b".to_string()];
+        let ba = vec!["b".to_string(), "a".to_string()];
+        let r1 = report(&ab, &[0, 0, 1], &[0, 1, 1]);
+        let r2 = report(&ba, &[0, 1], &[1, 1]);
+        let p = pooled(&[r1, r2]);
+        assert_eq!(p.confusion.labels, ab);
+        // r2's rows: true b predicted a, true a predicted a.
+        assert_eq!(p.confusion.matrix, vec![vec![2, 1], vec![1, 1]]);
+        assert!((p.accuracy - 3.0 / 5.0).abs() < 1e-12);
+        assert_eq!(p.per_class["a"].support, 3);
     }
 
     #[test]

@@ -1,11 +1,11 @@
-//! Which files an input path names: a file is itself; a directory is every text file
-//! under it, recursively, in a stable order.
+//! Which files an input path names: a file is itself; a directory is every text file and web
+//! page under it, recursively, in a stable order.
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 
 /// File name endings `classify` reads from a directory.
-pub const TEXT_EXTENSIONS: &[&str] = &["txt"];
+pub const TEXT_EXTENSIONS: &[&str] = &["txt", "html", "htm"];
 
 /// The files `path` names: itself when it is not a directory, else every file under it
 /// (recursively, symbolic links to directories not followed) whose name ends in one of
@@ -57,7 +57,15 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path();
         std::fs::create_dir_all(p.join("b/c")).unwrap();
-        for f in ["b/c/z.txt", "a.TXT", "b/y.txt", "b/skip.csv", "m.txt"] {
+        for f in [
+            "b/c/z.txt",
+            "a.TXT",
+            "b/y.txt",
+            "b/skip.csv",
+            "m.txt",
+            "b/p.html",
+            "q.HTM",
+        ] {
             std::fs::write(p.join(f), "x").unwrap();
         }
         let got: Vec<String> = text_files(p)
@@ -65,9 +73,19 @@ mod tests {
             .iter()
             .map(|f| f.strip_prefix(p).unwrap().display().to_string())
             .collect();
-        assert_eq!(got, ["a.TXT", "b/c/z.txt", "b/y.txt", "m.txt"]);
+        assert_eq!(
+            got,
+            [
+                "a.TXT",
+                "b/c/z.txt",
+                "b/p.html",
+                "b/y.txt",
+                "m.txt",
+                "q.HTM"
+            ]
+        );
         std::fs::create_dir(p.join("empty")).unwrap();
         let e = text_files(&p.join("empty")).unwrap_err().to_string();
-        assert!(e.contains("holds no .txt files"), "{e}");
+        assert!(e.contains("holds no .txt or .html or .htm files"), "{e}");
     }
 }

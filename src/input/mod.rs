@@ -1,7 +1,8 @@
-//! Input: streaming text for `classify` ([`lines`]) and labelled CSV for `train`,
-//! `evaluate` and `cv` ([`labelled`]).
+//! Input: streaming text for `classify` ([`lines`]), web pages as text ([`html`]),
+//! and labelled CSV for `train`, `evaluate` and `cv` ([`labelled`]).
 
 pub mod files;
+pub mod html;
 pub mod labelled;
 pub mod lines;
 

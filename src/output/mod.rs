@@ -2,6 +2,11 @@
 //! bare labels for programs. Records stream out as they are scored (JSON too: it is
 //! written piece by piece), and nothing is printed for an input with no sentences.
 
+pub mod decide;
+mod html;
+
+pub use decide::{Decisions, Verdict, UNCERTAIN};
+
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 use std::io::{self, Write};
@@ -18,6 +23,9 @@ pub enum Format {
     Csv,
     /// One label per line, nothing else.
     Labels,
+    /// One self-contained web page: every sentence coloured by its label, with a bar
+    /// of each label's share per file.
+    Html,
 }
 
 /// One scored sentence.
@@ -31,6 +39,8 @@ pub struct Record<'a> {
     pub scores: &'a [f32],
     /// The terms that pushed most toward the label, when asked for.
     pub explain: Option<&'a [(String, f32)]>,
+    /// The first sentence of its input line (of its paragraph, for a web page).
+    pub paragraph: bool,
 }
 
 /// Counts and score sums of one file's sentences.
@@ -87,8 +97,25 @@ impl Serialize for Term<'_> {
 
 struct JsonRecord<'a> {
     file: Option<&'a str>,
+    /// `Some("html")` for a web page (its spans then refer to the extracted text).
+    source: Option<&'a str>,
     rec: &'a Record<'a>,
     labels: &'a [String],
+    /// The label shown (`uncertain` below --min-prob).
+    label: &'a str,
+    /// The best labels with their probabilities (--top-k).
+    top: Vec<(&'a str, f32)>,
+}
+
+struct TopLabel<'a>(&'a str, f32);
+
+impl Serialize for TopLabel<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("TopLabel", 2)?;
+        st.serialize_field("label", self.0)?;
+        st.serialize_field("prob", &self.1)?;
+        st.end()
+    }
 }
 
 impl Serialize for JsonRecord<'_> {
@@ -101,8 +128,11 @@ impl Serialize for JsonRecord<'_> {
         m.serialize_entry("sentence", &r.index)?;
         m.serialize_entry("start", &r.start)?;
         m.serialize_entry("end", &r.end)?;
+        if let Some(src) = self.source {
+            m.serialize_entry("source", src)?;
+        }
         m.serialize_entry("text", r.text)?;
-        m.serialize_entry("label", &self.labels[r.label])?;
+        m.serialize_entry("label", self.label)?;
         m.serialize_entry(
             "scores",
             &LabelMap {
@@ -114,8 +144,25 @@ impl Serialize for JsonRecord<'_> {
             let terms: Vec<Term> = ex.iter().map(Term).collect();
             m.serialize_entry("explain", &terms)?;
         }
+        if !self.top.is_empty() {
+            let top: Vec<TopLabel> = self.top.iter().map(|&(l, p)| TopLabel(l, p)).collect();
+            m.serialize_entry("top", &top)?;
+        }
         m.end()
     }
+}
+
+/// The name of label `i` (one past the model's labels: `uncertain`).
+fn label_name(labels: &[String], i: usize) -> &str {
+    labels.get(i).map_or(UNCERTAIN, String::as_str)
+}
+
+/// A record's `k` best labels with their probabilities (--top-k).
+fn top_labels<'a>(labels: &'a [String], r: &Record, k: usize) -> Vec<(&'a str, f32)> {
+    decide::top(r.scores, k)
+        .into_iter()
+        .map(|i| (labels[i].as_str(), r.scores[i]))
+        .collect()
 }
 
 /// A serde_json error as an io::Error of the same kind (so a closed pipe stays one).
@@ -139,10 +186,24 @@ pub struct Writer<W: Write> {
     /// Records carry explanations (CSV then has an `explain` column).
     explain: bool,
     file: String,
+    /// The current input is a web page, with this title if it has one.
+    page: Option<Option<String>>,
+    /// CSV has a `source` column (`text` or `html`).
+    source_column: bool,
+    /// The page being written, for `--format html`.
+    report: Option<html::Report>,
+    decide: Decisions,
+    /// Sentences of the current input shown as `uncertain`, by their best label.
+    moved: Vec<u64>,
+    /// The table wraps long sentences onto more lines instead of cutting them.
+    wrap: bool,
+    /// The table colours labels (ANSI escapes).
+    colour: bool,
 }
 
 impl<W: Write> Writer<W> {
     pub fn new(out: W, format: Format, labels: Vec<String>, width: usize) -> Self {
+        let report = (format == Format::Html).then(|| html::Report::new(&labels, false));
         Writer {
             out,
             format,
@@ -153,7 +214,90 @@ impl<W: Write> Writer<W> {
             csv_header: false,
             explain: false,
             file: String::new(),
+            page: None,
+            source_column: false,
+            report,
+            decide: Decisions::default(),
+            moved: Vec::new(),
+            wrap: false,
+            colour: false,
         }
+    }
+
+    /// For a terminal: the table wraps sentences to the width (never cutting them) and,
+    /// with `colour`, colours labels.
+    pub fn with_terminal(mut self, wrap: bool, colour: bool) -> Self {
+        self.wrap = wrap;
+        self.colour = colour;
+        self
+    }
+
+    /// A label for the table, padded to `w` and coloured when colour is on.
+    fn table_label(&self, i: usize, w: usize) -> String {
+        let name = label_name(&self.labels, i);
+        let padded = format!("{name:<w$}");
+        if !self.colour {
+            return padded;
+        }
+        let style = console::Style::new().force_styling(true);
+        let style = match name {
+            "positive" => style.green(),
+            "criticism" => style.red(),
+            "anticipation" => style.blue(),
+            "neutral" => style.dim(),
+            UNCERTAIN => style.yellow(),
+            _ => [style.clone().magenta(), style.clone().cyan()][i % 2].clone(),
+        };
+        style.apply_to(padded).to_string()
+    }
+
+    /// Sets what is decided with the scores: `uncertain`, top labels, verdicts.
+    pub fn with_decisions(mut self, d: Decisions) -> Self {
+        self.decide = d;
+        if self.format == Format::Html {
+            self.report = Some(html::Report::new(&self.labels, d.min_prob.is_some()));
+        }
+        self
+    }
+
+    /// The index of the label a record is shown with: its best, or one past the
+    /// model's labels for `uncertain`.
+    fn shown(&self, r: &Record) -> usize {
+        if self.decide.uncertain(r.scores[r.label]) {
+            self.labels.len()
+        } else {
+            r.label
+        }
+    }
+
+    /// The counts of the current input as shown: per label, and `uncertain` (with
+    /// --min-prob).
+    fn shown_counts(&self, s: &Summary) -> (Vec<u64>, Option<u64>) {
+        let counts = s
+            .counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| c - self.moved.get(i).copied().unwrap_or(0))
+            .collect();
+        let uncertain = self.decide.min_prob.map(|_| self.moved.iter().sum());
+        (counts, uncertain)
+    }
+
+    /// Gives CSV a `source` column (`text` or `html`), for runs with web pages in.
+    pub fn with_source_column(mut self, on: bool) -> Self {
+        self.source_column = on;
+        self
+    }
+
+    /// Names the next input, a web page: its records say `"source": "html"`, and its
+    /// title (if any) is shown with its name.
+    pub fn begin_page(&mut self, name: &str, title: Option<&str>) {
+        self.begin_file(name);
+        self.page = Some(title.map(str::to_string));
+    }
+
+    fn source(&self) -> Option<&'static str> {
+        self.page.as_ref().map(|_| "html")
     }
 
     /// Says that records carry explanations, so CSV has a column for them.
@@ -166,18 +310,24 @@ impl<W: Write> Writer<W> {
     pub fn begin_file(&mut self, name: &str) {
         self.file = name.to_string();
         self.file_open = false;
+        self.page = None;
     }
 
     fn open_file(&mut self) -> io::Result<()> {
         if self.file_open {
             return Ok(());
         }
+        self.moved.clear();
+        self.moved.resize(self.labels.len(), 0);
         match self.format {
             Format::Table => {
                 if self.any_file {
                     writeln!(self.out)?;
                 }
                 writeln!(self.out, "== {} ==", one_line(&self.file))?;
+                if let Some(Some(t)) = &self.page {
+                    writeln!(self.out, "title: {}", one_line(t))?;
+                }
                 writeln!(
                     self.out,
                     "{:>5}  {:<w$}  {:>5}  sentence",
@@ -195,18 +345,34 @@ impl<W: Write> Writer<W> {
                 })?;
                 write!(self.out, "{{\"file\": ")?;
                 serde_json::to_writer(&mut self.out, &self.file).map_err(json_err)?;
+                if let Some(title) = &self.page {
+                    write!(self.out, ", \"source\": \"html\", \"title\": ")?;
+                    serde_json::to_writer(&mut self.out, title).map_err(json_err)?;
+                }
                 writeln!(self.out, ", \"sentences\": [")?;
             }
             Format::Csv => {
                 if !self.csv_header {
                     let mut h = vec!["file", "sentence", "start", "end", "label"];
+                    if self.source_column {
+                        h.insert(1, "source");
+                    }
                     h.extend(self.labels.iter().map(String::as_str));
                     h.push("text");
                     if self.explain {
                         h.push("explain");
                     }
+                    if self.decide.top_k > 0 {
+                        h.push("top");
+                    }
                     write_csv_row(&mut self.out, h.iter().copied())?;
                     self.csv_header = true;
+                }
+            }
+            Format::Html => {
+                if let Some(rep) = self.report.as_mut() {
+                    let title = self.page.as_ref().and_then(|t| t.as_deref());
+                    rep.open_file(&mut self.out, &self.file, title)?;
                 }
             }
             Format::Jsonl | Format::Labels => {}
@@ -223,14 +389,29 @@ impl<W: Write> Writer<W> {
             .max()
             .unwrap_or(5)
             .max(5)
+            .max(if self.decide.min_prob.is_some() {
+                UNCERTAIN.len()
+            } else {
+                0
+            })
     }
 
     pub fn record(&mut self, r: &Record) -> io::Result<()> {
         let first = !self.file_open;
         self.open_file()?;
+        let shown = self.shown(r);
+        if shown != r.label {
+            self.moved[r.label] += 1;
+        }
         match self.format {
+            Format::Html => {
+                if let Some(rep) = self.report.as_mut() {
+                    rep.record(&mut self.out, r, first, shown)?;
+                }
+            }
             Format::Labels => {
-                self.out.write_all(self.labels[r.label].as_bytes())?;
+                let name = label_name(&self.labels, shown).to_string();
+                self.out.write_all(name.as_bytes())?;
                 if let Some(ex) = r.explain {
                     for (i, (t, _)) in ex.iter().enumerate() {
                         self.out.write_all(if i == 0 { b"\t" } else { b", " })?;
@@ -242,8 +423,11 @@ impl<W: Write> Writer<W> {
             Format::Jsonl => {
                 let j = JsonRecord {
                     file: Some(&self.file),
+                    source: self.source(),
                     rec: r,
                     labels: &self.labels,
+                    label: label_name(&self.labels, shown),
+                    top: top_labels(&self.labels, r, self.decide.top_k),
                 };
                 serde_json::to_writer(&mut self.out, &j).map_err(json_err)?;
                 self.out.write_all(b"\n")?;
@@ -254,8 +438,11 @@ impl<W: Write> Writer<W> {
                 }
                 let j = JsonRecord {
                     file: None,
+                    source: self.source(),
                     rec: r,
                     labels: &self.labels,
+                    label: label_name(&self.labels, shown),
+                    top: top_labels(&self.labels, r, self.decide.top_k),
                 };
                 serde_json::to_writer(&mut self.out, &j).map_err(json_err)?;
             }
@@ -265,8 +452,11 @@ impl<W: Write> Writer<W> {
                     r.index.to_string(),
                     r.start.to_string(),
                     r.end.to_string(),
-                    self.labels[r.label].clone(),
+                    label_name(&self.labels, shown).to_string(),
                 ];
+                if self.source_column {
+                    fields.insert(1, self.source().unwrap_or("text").to_string());
+                }
                 fields.extend(r.scores.iter().map(|p| format!("{p:.6}")));
                 fields.push(r.text.to_string());
                 if self.explain {
@@ -278,6 +468,13 @@ impl<W: Write> Writer<W> {
                         .collect();
                     fields.push(e.join(";"));
                 }
+                if self.decide.top_k > 0 {
+                    let t: Vec<String> = top_labels(&self.labels, r, self.decide.top_k)
+                        .iter()
+                        .map(|(l, p)| format!("{l}:{p:.6}"))
+                        .collect();
+                    fields.push(t.join(";"));
+                }
                 write_csv_row(&mut self.out, fields.iter().map(String::as_str))?;
             }
             Format::Table => {
@@ -285,29 +482,62 @@ impl<W: Write> Writer<W> {
                 let prefix = 5 + 2 + lw + 2 + 5 + 2;
                 let room = self.width.saturating_sub(prefix).max(10);
                 let text = one_line(r.text);
-                writeln!(
-                    self.out,
-                    "{:>5}  {:<lw$}  {:>5.2}  {}",
-                    r.index,
-                    self.labels[r.label],
-                    r.scores[r.label],
-                    cut(&text, room)
-                )?;
+                let label = self.table_label(shown, lw);
+                if self.wrap {
+                    let lines = textwrap::wrap(&text, room);
+                    for (i, line) in lines.iter().enumerate() {
+                        match i {
+                            0 => writeln!(
+                                self.out,
+                                "{:>5}  {label}  {:>5.2}  {line}",
+                                r.index, r.scores[r.label]
+                            )?,
+                            _ => writeln!(self.out, "{:prefix$}{line}", "")?,
+                        }
+                    }
+                } else {
+                    writeln!(
+                        self.out,
+                        "{:>5}  {label}  {:>5.2}  {}",
+                        r.index,
+                        r.scores[r.label],
+                        cut(&text, room)
+                    )?;
+                }
+                if self.decide.top_k > 0 {
+                    let t: Vec<String> = top_labels(&self.labels, r, self.decide.top_k)
+                        .iter()
+                        .map(|(l, p)| format!("{} {p:.2}", one_line(l)))
+                        .collect();
+                    self.table_more("top: ", &t.join(", "), prefix, room)?;
+                }
                 if let Some(ex) = r.explain {
                     if !ex.is_empty() {
                         let terms: Vec<String> = ex
                             .iter()
                             .map(|(t, w)| format!("{} (+{w:.2})", one_line(t)))
                             .collect();
-                        writeln!(
-                            self.out,
-                            "{:prefix$}why: {}",
-                            "",
-                            cut(&terms.join(", "), room)
-                        )?;
+                        let terms = terms.join(", ");
+                        self.table_more("why: ", &terms, prefix, room)?;
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A `why:` or `top:` line under a table row: cut to the room, or wrapped.
+    fn table_more(&mut self, head: &str, text: &str, prefix: usize, room: usize) -> io::Result<()> {
+        if !self.wrap {
+            return writeln!(self.out, "{:prefix$}{head}{}", "", cut(text, room));
+        }
+        let indent = " ".repeat(prefix + head.len());
+        let first = format!("{:prefix$}{head}", "");
+        let opts = textwrap::Options::new(prefix + room)
+            .initial_indent(&first)
+            .subsequent_indent(&indent);
+        for line in textwrap::wrap(text, opts) {
+            writeln!(self.out, "{line}")?;
         }
         Ok(())
     }
@@ -320,18 +550,36 @@ impl<W: Write> Writer<W> {
         match self.format {
             Format::Table => {
                 let n = s.sentences.max(1) as f64;
-                let parts: Vec<String> = self
+                let (counts, uncertain) = self.shown_counts(s);
+                let mut parts: Vec<String> = self
                     .labels
                     .iter()
-                    .zip(&s.counts)
+                    .zip(&counts)
                     .map(|(l, &c)| format!("{l} {c} ({:.0}%)", 100.0 * c as f64 / n))
                     .collect();
-                writeln!(
-                    self.out,
+                if let Some(u) = uncertain {
+                    parts.push(format!("{UNCERTAIN} {u} ({:.0}%)", 100.0 * u as f64 / n));
+                }
+                let mut lines = vec![format!(
                     "summary: {} sentences: {}",
                     s.sentences,
                     parts.join(", ")
-                )?;
+                )];
+                if self.decide.verdict {
+                    let v = Verdict::new(&self.labels, &counts, uncertain);
+                    lines.push(format!("verdict: {}", v.describe(&self.labels, &counts)));
+                }
+                for line in lines {
+                    if self.wrap {
+                        let opts =
+                            textwrap::Options::new(self.width).subsequent_indent("         ");
+                        for l in textwrap::wrap(&line, opts) {
+                            writeln!(self.out, "{l}")?;
+                        }
+                    } else {
+                        writeln!(self.out, "{line}")?;
+                    }
+                }
             }
             Format::Json => {
                 let means: Vec<f64> = s
@@ -344,14 +592,23 @@ impl<W: Write> Writer<W> {
                     "\n], \"summary\": {{\"sentences\": {}, \"counts\": ",
                     s.sentences
                 )?;
+                let (counts, uncertain) = self.shown_counts(s);
                 serde_json::to_writer(
                     &mut self.out,
                     &LabelMap {
                         labels: &self.labels,
-                        values: &s.counts,
+                        values: &counts,
                     },
                 )
                 .map_err(json_err)?;
+                if let Some(u) = uncertain {
+                    write!(self.out, ", \"{UNCERTAIN}\": {u}")?;
+                }
+                if self.decide.verdict {
+                    write!(self.out, ", \"verdict\": ")?;
+                    let v = Verdict::new(&self.labels, &counts, uncertain);
+                    serde_json::to_writer(&mut self.out, &v).map_err(json_err)?;
+                }
                 write!(self.out, ", \"mean_scores\": ")?;
                 serde_json::to_writer(
                     &mut self.out,
@@ -363,6 +620,12 @@ impl<W: Write> Writer<W> {
                 .map_err(json_err)?;
                 write!(self.out, "}}}}")?;
             }
+            Format::Html => {
+                let (counts, uncertain) = self.shown_counts(s);
+                if let Some(rep) = self.report.as_mut() {
+                    rep.end_file(&mut self.out, &counts, uncertain)?;
+                }
+            }
             Format::Jsonl | Format::Csv | Format::Labels => {}
         }
         self.file_open = false;
@@ -371,6 +634,9 @@ impl<W: Write> Writer<W> {
 
     /// Ends the output.
     pub fn finish(&mut self) -> io::Result<()> {
+        if let Some(rep) = self.report.as_mut() {
+            rep.finish(&mut self.out)?;
+        }
         if self.format == Format::Json {
             if self.any_file {
                 self.out.write_all(b"\n]}\n")?;
@@ -479,6 +745,7 @@ mod tests {
                         label: 1,
                         scores: &scores,
                         explain: None,
+                        paragraph: i == 0,
                     };
                     w.record(&r).unwrap();
                     s.add(1, &scores);
