@@ -520,9 +520,10 @@ fn file_names(paths: &[PathBuf]) -> Vec<String> {
     paths.iter().map(|p| p.display().to_string()).collect()
 }
 
-fn train(a: TrainArgs) -> Result<ExitCode> {
-    let settings = a.settings.settings()?;
-    let date = match a.date {
+/// The training date to record: `date` checked to be YYYY-MM-DD, or by default
+/// SOURCE_DATE_EPOCH's day or today.
+fn train_date(date: Option<String>) -> Result<String> {
+    Ok(match date {
         Some(d) => {
             if d.len() != 10
                 || !d.bytes().enumerate().all(|(i, b)| {
@@ -538,7 +539,12 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
             d
         }
         None => modelfile::today(),
-    };
+    })
+}
+
+fn train(a: TrainArgs) -> Result<ExitCode> {
+    let settings = a.settings.settings()?;
+    let date = train_date(a.date)?;
     let to_stdout = a.output.as_os_str() == "-";
     if to_stdout && io::stdout().is_terminal() {
         bail!("-o -: stdout is a terminal; refusing to write a binary model to it (redirect stdout, or name a file)");
