@@ -215,6 +215,58 @@ impl SettingsArgs {
     }
 }
 
+/// `stance train`'s settings flags and `--date`, alone (for [`train_settings`]).
+#[derive(Parser, Debug)]
+#[command(
+    name = "stance train",
+    no_binary_name = true,
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+struct TrainFlags {
+    #[command(flatten)]
+    settings: SettingsArgs,
+    #[arg(long)]
+    date: Option<String>,
+}
+
+/// The training settings and date `stance train` would use given these of its flags
+/// (every settings flag and `--date`, not the files or `--output`): its defaults for
+/// the flags not given, and its checks, whose one-line messages are the errors.
+///
+/// For callers that train from rows in memory (the Python bindings).
+///
+/// ```
+/// let (s, date) = stance::cli::train_settings(["--alpha=0.5", "--no-stem", "--date=2025-01-31"]).unwrap();
+/// assert_eq!(s.fit.alpha, 0.5);
+/// assert!(!s.tokenizer.stem);
+/// assert_eq!(date, "2025-01-31");
+/// // Every other setting is `stance train`'s default.
+/// assert_eq!(s.tfidf.ngram_max, 2);
+/// let e = stance::cli::train_settings(["--alpha=-1"]).unwrap_err();
+/// assert_eq!(e.to_string(), "--alpha must be a number >= 0");
+/// let e = stance::cli::train_settings(["--class-weight=x"]).unwrap_err();
+/// assert!(e.to_string().contains("[possible values: none, balanced]"), "{e}");
+/// ```
+pub fn train_settings<I, T>(flags: I) -> Result<(TrainSettings, String)>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let f = TrainFlags::try_parse_from(flags).map_err(|e| {
+        // clap's first paragraph (the error, and the values it takes), on one line.
+        let text = e.to_string();
+        let first: Vec<&str> = text
+            .lines()
+            .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .collect();
+        let first = first.join(" ");
+        anyhow::anyhow!("{}", first.strip_prefix("error: ").unwrap_or(&first))
+    })?;
+    Ok((f.settings.settings()?, train_date(f.date)?))
+}
+
 #[derive(Args, Debug)]
 struct TrainArgs {
     /// Labelled CSV files, or directories of them (read in name order)
