@@ -221,13 +221,7 @@ impl Classifier {
         py: Python<'py>,
         text: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let (doc, map) = if let Ok(s) = text.cast::<PyString>() {
-            (s.to_str()?.to_string(), None)
-        } else if let Ok(b) = text.cast::<PyBytes>() {
-            stance::input::decode_lossy(b.as_bytes())
-        } else {
-            return Err(PyTypeError::new_err("text must be str or bytes"));
-        };
+        let (doc, map) = document(text)?;
         let sentences = py.detach(|| self.inner.classify(&doc));
         let raw = |pos: usize| map.as_ref().map_or(pos, |m| m.raw(pos));
         let labels = self.label_strings(py);
@@ -246,6 +240,60 @@ impl Classifier {
             out.append(d)?;
         }
         Ok(out)
+    }
+
+    /// The JSON lines ``stance classify --format jsonl`` prints for this document,
+    /// byte for byte, with ``file`` as the file's name: one line per sentence, each
+    /// ending in a newline ("" for a document without sentences). ``text`` as in
+    /// ``classify``. Faster than ``classify`` and ``json.dumps`` when JSON is wanted.
+    #[pyo3(signature = (text, file = "-"))]
+    fn classify_jsonl(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        file: &str,
+    ) -> PyResult<String> {
+        use stance::output::{Format, Record, Summary, Writer};
+        let (doc, map) = document(text)?;
+        let raw = |pos: usize| map.as_ref().map_or(pos, |m| m.raw(pos)) as u64;
+        let bytes = py
+            .detach(|| -> std::io::Result<Vec<u8>> {
+                let labels = self.inner.labels().to_vec();
+                let mut summary = Summary::new(labels.len());
+                let mut out = Vec::new();
+                let mut w = Writer::new(&mut out, Format::Jsonl, labels, 100);
+                w.begin_file(file);
+                for (i, s) in self.inner.classify(&doc).iter().enumerate() {
+                    summary.add(s.label_index, &s.probabilities);
+                    w.record(&Record {
+                        index: i as u64,
+                        start: raw(s.start),
+                        end: raw(s.end),
+                        text: &s.text,
+                        label: s.label_index,
+                        scores: &s.probabilities,
+                        explain: None,
+                    })?;
+                }
+                w.end_file(&summary)?;
+                w.finish()?;
+                drop(w);
+                Ok(out)
+            })
+            .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        String::from_utf8(bytes).map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+}
+
+/// A document given as `str` or as `bytes` (UTF-8, invalid bytes read as U+FFFD: then
+/// with the map back to raw offsets).
+fn document(text: &Bound<'_, PyAny>) -> PyResult<(String, Option<stance::input::OffsetMap>)> {
+    if let Ok(s) = text.cast::<PyString>() {
+        Ok((s.to_str()?.to_string(), None))
+    } else if let Ok(b) = text.cast::<PyBytes>() {
+        Ok(stance::input::decode_lossy(b.as_bytes()))
+    } else {
+        Err(PyTypeError::new_err("text must be str or bytes"))
     }
 }
 

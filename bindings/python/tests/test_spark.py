@@ -28,7 +28,8 @@ def cli_records(stance_bin, folder, names):
         [stance_bin, "classify", "--format", "jsonl", *names],
         capture_output=True, cwd=folder, check=True,
     )
-    return [json.loads(l) for l in out.stdout.decode().splitlines()]
+    raw = out.stdout.splitlines()
+    return [json.loads(l) for l in raw], raw
 
 
 def test_spark_example_gives_the_command_lines_records(stance_bin, tmp_path):
@@ -49,11 +50,16 @@ def test_spark_example_gives_the_command_lines_records(stance_bin, tmp_path):
         capture_output=True, env=env, timeout=600,
     )
     assert run.returncode == 0, run.stderr.decode()[-3000:]
-    got = [json.loads(l) for p in sorted(out.glob("part-*")) for l in p.read_text().splitlines()]
-    want = []
+    lines = [l for p in sorted(out.glob("part-*")) for l in p.read_bytes().splitlines()]
+    got = [json.loads(l) for l in lines]
+    want, want_lines = [], []
     for name in files:
         folder = docs / Path(name).parent
-        want += cli_records(stance_bin, folder, [Path(name).name])
+        records, raw = cli_records(stance_bin, folder, [Path(name).name])
+        want += records
+        want_lines += raw
+    # The same lines, byte for byte, and so the same fields.
+    assert sorted(lines) == sorted(want_lines)
     key = lambda r: (r["file"], r["sentence"])
     got.sort(key=key)
     want.sort(key=key)

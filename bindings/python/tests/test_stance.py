@@ -118,6 +118,21 @@ def test_classify_gives_the_command_lines_records(model, stance_bin, tmp_path):
                 assert g[key] == w[key], (name, key)
 
 
+def test_classify_jsonl_is_the_command_lines_output_byte_for_byte(model, stance_bin, tmp_path):
+    docs = {name: doc.encode() for name, doc in DOCS.items()}
+    docs["broken.txt"] = b"Bad \xff bytes in a line. Then a good sentence!\n"
+    docs["empty.txt"] = b""
+    for name, raw in docs.items():
+        (tmp_path / name).write_bytes(raw)
+        out = cli(stance_bin, "classify", "--format", "jsonl", name, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        assert model.classify_jsonl(raw, name).encode() == out.stdout
+        if name != "broken.txt":
+            assert model.classify_jsonl(raw.decode(), name).encode() == out.stdout
+    assert model.classify_jsonl("One. Two.").count("\n") == 2
+    assert '"file":"-"' in model.classify_jsonl("One.")
+
+
 def test_classify_offsets_are_utf8_byte_offsets(model):
     for doc in DOCS.values():
         raw = doc.encode("utf-8")

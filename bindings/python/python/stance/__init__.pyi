@@ -57,6 +57,10 @@ class Classifier:
 
         ``bytes`` are read as UTF-8 (invalid bytes as U+FFFD, offsets still those of
         the raw bytes); a leading byte-order mark is not text."""
+    def classify_jsonl(self, text: Union[str, bytes], file: str = "-") -> str:
+        """The JSON lines ``stance classify --format jsonl`` prints for this document,
+        byte for byte, naming it ``file``: one line per sentence, each ending in a
+        newline ("" when it has no sentence). ``text`` as in ``classify``."""
 
 def train(
     texts: Iterable[str],
