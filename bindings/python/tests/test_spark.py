@@ -69,3 +69,27 @@ def test_spark_example_gives_the_command_lines_records(stance_bin, tmp_path):
         assert list(g) == list(w)
         for field in ("file", "sentence", "start", "end", "text", "label", "scores"):
             assert g[field] == w[field], (g["file"], g["sentence"], field)
+
+
+def test_partition_function_without_spark(stance_bin, tmp_path):
+    """classify_files (what each partition runs): the built-in or a broadcast model,
+    UTF-8 and UTF-16 files, as the command line reads them."""
+    import importlib.util
+
+    import stance
+
+    spec = importlib.util.spec_from_file_location("spark_classify", EXAMPLE)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    doc = DOCS["review.txt"]
+    files = {"a.txt": doc.encode("utf-8"), "b.txt": doc.encode("utf-16")}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    pairs = [(f"file:{tmp_path}/{n}", d) for n, d in files.items()]
+    model = stance.Classifier()
+    for model_bytes in (None, model.to_bytes()):
+        got = list(example.classify_files(pairs, model_bytes))
+        assert len(got) == 2
+        for name, lines in zip(files, got):
+            _, want = cli_records(stance_bin, tmp_path, [name])
+            assert lines.encode().splitlines() == want
