@@ -241,6 +241,58 @@ impl SettingsArgs {
     }
 }
 
+/// `stance train`'s settings flags and `--date`, alone (for [`train_settings`]).
+#[derive(Parser, Debug)]
+#[command(
+    name = "stance train",
+    no_binary_name = true,
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+struct TrainFlags {
+    #[command(flatten)]
+    settings: SettingsArgs,
+    #[arg(long)]
+    date: Option<String>,
+}
+
+/// The training settings and date `stance train` would use given these of its flags
+/// (every settings flag and `--date`, not the files or `--output`): its defaults for
+/// the flags not given, and its checks, whose one-line messages are the errors.
+///
+/// For callers that train from rows in memory (the Python bindings).
+///
+/// ```
+/// let (s, date) = stance::cli::train_settings(["--alpha=0.5", "--no-stem", "--date=2025-01-31"]).unwrap();
+/// assert_eq!(s.fit.alpha, 0.5);
+/// assert!(!s.tokenizer.stem);
+/// assert_eq!(date, "2025-01-31");
+/// // Every other setting is `stance train`'s default.
+/// assert_eq!(s.tfidf.ngram_max, 2);
+/// let e = stance::cli::train_settings(["--alpha=-1"]).unwrap_err();
+/// assert_eq!(e.to_string(), "--alpha must be a number >= 0");
+/// let e = stance::cli::train_settings(["--class-weight=x"]).unwrap_err();
+/// assert!(e.to_string().contains("[possible values: none, balanced]"), "{e}");
+/// ```
+pub fn train_settings<I, T>(flags: I) -> Result<(TrainSettings, String)>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let f = TrainFlags::try_parse_from(flags).map_err(|e| {
+        // clap's first paragraph (the error, and the values it takes), on one line.
+        let text = e.to_string();
+        let first: Vec<&str> = text
+            .lines()
+            .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .collect();
+        let first = first.join(" ");
+        anyhow::anyhow!("{}", first.strip_prefix("error: ").unwrap_or(&first))
+    })?;
+    Ok((f.settings.settings()?, train_date(f.date)?))
+}
+
 #[derive(Args, Debug)]
 struct TrainArgs {
     /// Labelled CSV files, or directories of them (read in name order)
@@ -652,9 +704,10 @@ fn file_names(paths: &[PathBuf]) -> Vec<String> {
     paths.iter().map(|p| p.display().to_string()).collect()
 }
 
-fn train(a: TrainArgs) -> Result<ExitCode> {
-    let settings = a.settings.settings()?;
-    let date = match a.date {
+/// The training date to record: `date` checked to be YYYY-MM-DD, or by default
+/// SOURCE_DATE_EPOCH's day or today.
+fn train_date(date: Option<String>) -> Result<String> {
+    Ok(match date {
         Some(d) => {
             if d.len() != 10
                 || !d.bytes().enumerate().all(|(i, b)| {
@@ -670,7 +723,12 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
             d
         }
         None => modelfile::today(),
-    };
+    })
+}
+
+fn train(a: TrainArgs) -> Result<ExitCode> {
+    let settings = a.settings.settings()?;
+    let date = train_date(a.date)?;
     let to_stdout = a.output.as_os_str() == "-";
     if to_stdout && io::stdout().is_terminal() {
         bail!("-o -: stdout is a terminal; refusing to write a binary model to it (redirect stdout, or name a file)");
