@@ -4,7 +4,7 @@
 //! sentences (reusing a [`ScoreScratch`] so scoring allocates nothing per sentence),
 //! explains a score, and reads and writes model files.
 
-use crate::features::embed::{Embedding, EmbeddingTable};
+use crate::features::embed::{dot8, DenseScratch, Embedding, EmbeddingTable};
 use crate::features::{nb_scales, prefetch, Scratch, SparseMatrix, TermList, Tfidf, TfidfConfig};
 use crate::model::{add_scaled, softmax_in_place, CharBlock, FitConfig, FitReport, Logistic};
 use crate::modelfile::{self, EmbeddingData, Metadata, ModelData, TableRef};
@@ -44,11 +44,8 @@ pub struct ScoreScratch {
     generation: u64,
     /// The current sentence's character block scores (any number of labels).
     char_scores: Vec<f32>,
-    /// The current sentence's sum of word vectors, the table entries of its tokens, and
-    /// the semantic block's scores (any number of labels).
-    dense_sum: Vec<f32>,
-    dense_found: Vec<u32>,
-    dense_scores: Vec<f32>,
+    /// The semantic block's per-word lookups and the current sentence's sum.
+    dense: DenseScratch,
 }
 
 impl ScoreScratch {
@@ -243,6 +240,8 @@ pub struct Classifier {
     meta: Metadata,
     /// The semantic block: its weights are the model's last `dim` features'.
     embedding: Option<Embedding>,
+    /// The block's weights label by label (`[c * dim + j]`), for scoring.
+    dense_by_label: Vec<f32>,
     /// What scoring reads of each word term, built from `tfidf` and `model`.
     words: WordTable,
 }
@@ -314,11 +313,18 @@ impl Classifier {
         embedding: Option<Embedding>,
     ) -> Classifier {
         let words = WordTable::new(&tfidf, &model);
+        let k = model.labels().len();
+        let dense = &model.weights()[tfidf.n_features() * k..];
+        let dim = dense.len() / k;
+        let dense_by_label = (0..k * dim)
+            .map(|i| dense[(i % dim) * k + i / dim])
+            .collect();
         Classifier {
             tfidf,
             model,
             meta,
             embedding,
+            dense_by_label,
             words,
         }
     }
@@ -557,25 +563,18 @@ impl Classifier {
         scratch: &mut ScoreScratch,
         out: &mut [f32],
     ) {
-        let k = out.len();
-        let ScoreScratch {
-            tfidf,
-            dense_sum,
-            dense_found,
-            dense_scores,
-            ..
-        } = scratch;
-        let scale = e.sum_of(tfidf, dense_sum, dense_found);
+        let k = if K == 0 { out.len() } else { K };
+        let scale = e.sum_of_sentence(&scratch.tfidf, &mut scratch.dense);
         if scale == 0.0 {
             return;
         }
-        let w = self.dense_weights();
-        let mut local = [0f32; K];
-        let sums = zeros(&mut local, dense_scores, k);
-        for (wj, &v) in w.chunks_exact(k).zip(dense_sum.iter()) {
-            add_scaled::<K>(sums, wj, v);
+        let sum = &scratch.dense.sum;
+        for (o, w) in out[..k]
+            .iter_mut()
+            .zip(self.dense_by_label.chunks_exact(sum.len()))
+        {
+            *o += scale * dot8(w, sum);
         }
-        add_scaled::<K>(out, sums, scale);
     }
 
     /// [`Classifier::explain`] for `text`'s whole row (every feature block).

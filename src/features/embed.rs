@@ -86,6 +86,13 @@ impl EmbeddingTable {
     /// Checks and indexes the bytes of a table; errors say what is wrong (the caller
     /// names the file).
     pub fn from_bytes(bytes: Cow<'static, [u8]>) -> Result<EmbeddingTable, String> {
+        EmbeddingTable::parse(bytes, true)
+    }
+
+    /// [`EmbeddingTable::from_bytes`], the CRC checked only if `check_crc` (the
+    /// built-in table's is checked by a test: reading its 11 MB of rows at every
+    /// start would cost more than all the rest of loading).
+    fn parse(bytes: Cow<'static, [u8]>, check_crc: bool) -> Result<EmbeddingTable, String> {
         let b: &[u8] = &bytes;
         if b.len() < 5 || &b[..5] != b"STVEC" {
             return Err("not an STVEC embedding table (no STVEC header)".into());
@@ -132,7 +139,7 @@ impl EmbeddingTable {
         }
         let body = b.len() - 4;
         let crc = u32_at(b, body);
-        if crc32fast::hash(&b[..body]) != crc {
+        if check_crc && crc32fast::hash(&b[..body]) != crc {
             return Err("STVEC table is corrupted (checksum mismatch)".into());
         }
         let name = (HEAD, HEAD + name_len);
@@ -228,7 +235,9 @@ impl EmbeddingTable {
     pub fn builtin() -> Result<Arc<EmbeddingTable>, String> {
         static TABLE: OnceLock<Result<Arc<EmbeddingTable>, String>> = OnceLock::new();
         TABLE
-            .get_or_init(|| EmbeddingTable::from_bytes(Cow::Borrowed(BUILTIN_TABLE)).map(Arc::new))
+            .get_or_init(|| {
+                EmbeddingTable::parse(Cow::Borrowed(BUILTIN_TABLE), false).map(Arc::new)
+            })
             .clone()
     }
 
@@ -293,24 +302,84 @@ impl EmbeddingTable {
         &self.bytes[at..at + self.dim]
     }
 
-    /// Adds `weight * scale * row` of entry `i` to `sum` (`dim` long).
+    /// Writes the sum of `weight * scale * row` over the entries `found` to `sum`
+    /// (`dim` long) and returns its squared norm. The same arithmetic in the same
+    /// order on any processor (a multiply then an add per value, no fused ones; the
+    /// norm in eight lanes), so training and scoring agree to the bit.
+    #[inline]
+    fn sum_rows(&self, found: &[u32], sum: &mut [f32]) -> f32 {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2 (checked just above).
+            return unsafe { self.sum_rows_avx2(found, sum) };
+        }
+        self.sum_rows_plain(found, sum)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn sum_rows_avx2(&self, found: &[u32], sum: &mut [f32]) -> f32 {
+        self.sum_rows_plain(found, sum)
+    }
+
     #[inline(always)]
-    fn add_row(&self, i: usize, sum: &mut [f32]) {
-        let f = self.factors[i];
-        let row = self.row(i);
-        let sum = &mut sum[..row.len()];
-        // Sixteen at a time, so it vectorises without bounds checks.
-        let (sc, rc) = (sum.chunks_exact_mut(16), row.chunks_exact(16));
-        for (s, r) in sc.zip(rc) {
-            for j in 0..16 {
-                s[j] += f * f32::from(r[j] as i8);
+    fn sum_rows_plain(&self, found: &[u32], sum: &mut [f32]) -> f32 {
+        sum.fill(0.0);
+        for &i in found {
+            let f = self.factors[i as usize];
+            let row = self.row(i as usize);
+            let sum = &mut sum[..row.len()];
+            // Sixteen at a time, so it vectorises without bounds checks.
+            let (sc, rc) = (sum.chunks_exact_mut(16), row.chunks_exact(16));
+            for (s, r) in sc.zip(rc) {
+                for j in 0..16 {
+                    s[j] += f * f32::from(r[j] as i8);
+                }
+            }
+            let rest = row.len() / 16 * 16;
+            for (s, &q) in sum[rest..].iter_mut().zip(&row[rest..]) {
+                *s += f * f32::from(q as i8);
             }
         }
-        let rest = row.len() / 16 * 16;
-        for (s, &q) in sum[rest..].iter_mut().zip(&row[rest..]) {
-            *s += f * f32::from(q as i8);
+        dot8(sum, sum)
+    }
+}
+
+/// `a . b` summed in eight lanes (`j % 8`, for as many whole eights as there are, the
+/// rest after), then the lanes in a fixed order: vectorises, same bits everywhere.
+#[inline(always)]
+pub fn dot8(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (x, y) in ac.zip(bc) {
+        for l in 0..8 {
+            lanes[l] += x[l] * y[l];
         }
     }
+    let mut tail = 0f32;
+    for (x, y) in ar.iter().zip(br) {
+        tail += x * y;
+    }
+    ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+        + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]))
+        + tail
+}
+
+/// Table entry of a featurizer cache entry not looked up yet, and of one not in the
+/// table.
+const UNSET: u32 = u32::MAX;
+const ABSENT: u32 = u32::MAX - 1;
+
+/// Per-thread scratch for [`Embedding::sum_of_sentence`]: the table entry of each of the
+/// featurizer's cache entries, so a word is looked up once, not once a sentence.
+#[derive(Debug, Default)]
+pub struct DenseScratch {
+    entry_rows: Vec<u32>,
+    /// The featurizer cache generation `entry_rows` belongs to.
+    generation: u64,
+    found: Vec<u32>,
+    pub sum: Vec<f32>,
 }
 
 /// A model's semantic block: its table and the block's weight.
@@ -377,17 +446,53 @@ impl Embedding {
                 found.push(i);
             }
         }
-        sum.clear();
-        sum.resize(t.dim, 0.0);
-        for &i in found.iter() {
-            t.add_row(i as usize, sum);
-        }
-        let norm2: f32 = sum.iter().map(|v| v * v).sum();
+        self.finish(found, sum)
+    }
+
+    /// The sum of the rows `found` in `sum`, and its scale.
+    #[inline(always)]
+    fn finish(&self, found: &[u32], sum: &mut Vec<f32>) -> f32 {
+        sum.resize(self.table.dim, 0.0);
+        let norm2 = self.table.sum_rows(found, sum);
         if norm2 > 0.0 {
             self.weight / norm2.sqrt()
         } else {
             0.0
         }
+    }
+
+    /// [`Embedding::sum_of`] for the scoring hot path: each of the featurizer's cache
+    /// entries is looked up in the table once and remembered in `dense`. The sum is in
+    /// `dense.sum`.
+    #[inline]
+    pub fn sum_of_sentence(&self, scratch: &Scratch, dense: &mut DenseScratch) -> f32 {
+        let t = &*self.table;
+        let DenseScratch {
+            entry_rows,
+            generation,
+            found,
+            sum,
+        } = dense;
+        if *generation != scratch.generation() {
+            // The cache started over: its entry ids from `kept` on mean other words now.
+            entry_rows.truncate(scratch.kept());
+            *generation = scratch.generation();
+        }
+        if entry_rows.len() < scratch.n_entries() {
+            entry_rows.resize(scratch.n_entries(), UNSET);
+        }
+        found.clear();
+        for (&e, k) in scratch.tokens.iter().zip(&scratch.surface_keys) {
+            let r = &mut entry_rows[e as usize];
+            if *r == UNSET {
+                *r = t.map.get(k.0).unwrap_or(ABSENT);
+            }
+            if *r != ABSENT {
+                prefetch(&t.bytes[t.rows_at + *r as usize * t.dim]);
+                found.push(*r);
+            }
+        }
+        self.finish(found, sum)
     }
 
     /// The block of the sentence `scratch` last featurized, as `(feature, value)` pairs
