@@ -360,3 +360,16 @@ fn the_command_line_uses_a_table_file_and_refuses_a_bad_one() {
     one_line_error(&o, "--embedding-weight");
     assert!(!out.exists());
 }
+
+/// `--explain` counts the block as one term, `[semantic block]`, when it is what
+/// carries a synonym's label.
+#[test]
+fn explain_names_the_block_as_one_term() {
+    let e = Embedding::new(table(sense_table()), 1.0).unwrap();
+    let m = train(Some(e), false);
+    let c = m.labels().iter().position(|l| l == "positive").unwrap();
+    let terms = m.explain_text("superb", &mut stance::ScoreScratch::default(), c, 5);
+    assert_eq!(terms.len(), 1, "{terms:?}");
+    assert_eq!(terms[0].0, "[semantic block]");
+    assert!(terms[0].1 > 0.0);
+}

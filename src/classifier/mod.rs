@@ -435,12 +435,13 @@ impl Classifier {
         &self.model.weights()[self.tfidf.n_features() * self.labels().len()..]
     }
 
-    /// How feature `f` reads: a TF-IDF feature's name, or `[vector j]` for dimension
-    /// `j` of the semantic block.
+    /// How feature `f` reads: a TF-IDF feature's name, or `[semantic block]` for the
+    /// block's dimensions.
     pub fn feature_name(&self, f: usize) -> String {
-        match f.checked_sub(self.tfidf.n_features()) {
-            Some(j) => format!("[vector {j}]"),
-            None => self.tfidf.feature_name(f),
+        if f >= self.tfidf.n_features() {
+            "[semantic block]".to_string()
+        } else {
+            self.tfidf.feature_name(f)
         }
     }
 
@@ -602,8 +603,12 @@ impl Classifier {
     /// The `n` features of `row` that pushed most toward label `c` relative to the
     /// other labels: what the feature adds to `c`'s score minus the mean it adds over
     /// all labels, largest first, positive only.
+    ///
+    /// The semantic block's dimensions count as one feature, `[semantic block]`.
     pub fn explain(&self, row: &[(u32, f32)], c: usize, n: usize) -> Vec<(String, f32)> {
         let k = self.labels().len() as f32;
+        let nf = self.tfidf.n_features() as u32;
+        let mut block = 0f32;
         let mut contrib: Vec<(u32, f32)> = row
             .iter()
             .map(|&(f, v)| {
@@ -614,8 +619,16 @@ impl Classifier {
                     / k;
                 (f, self.model.contribution(f_, v, c) - mean)
             })
-            .filter(|p| p.1 > 0.0)
+            .filter(|p| {
+                if p.0 >= nf {
+                    block += p.1;
+                }
+                p.0 < nf && p.1 > 0.0
+            })
             .collect();
+        if block > 0.0 {
+            contrib.push((nf, block));
+        }
         contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         contrib
             .into_iter()
