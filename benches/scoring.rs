@@ -162,6 +162,36 @@ fn bench_mr(c: &mut Criterion) {
     g.finish();
 }
 
+/// The semantic block's cost: the same 3,000 corpus rows trained without and with the
+/// built-in table (weight 0.25), scoring the same generated sentences; the gap
+/// between `block=none` and `block=builtin` is the block alone.
+fn bench_block(c: &mut Criterion) {
+    let data = corpus();
+    let (texts, labels) = (&data.texts[..3000], &data.labels[..3000]);
+    let table = stance::features::embed::EmbeddingTable::builtin().unwrap();
+    let with = TrainSettings {
+        embedding: Some(stance::features::embed::Embedding::new(table, 0.25).unwrap()),
+        ..TrainSettings::default()
+    };
+    let train = |s: &TrainSettings| Classifier::train(texts, labels, s, "bench", "").unwrap().0;
+    let models = [
+        ("none", train(&TrainSettings::default())),
+        ("builtin", train(&with)),
+    ];
+    let batch = sentences(10_000, 21, 5);
+    let mut g = c.benchmark_group("score_block");
+    g.throughput(Throughput::Elements(batch.len() as u64));
+    for (name, model) in &models {
+        let mut scratch = ScoreScratch::default();
+        let mut p = vec![0.0; model.labels().len()];
+        let id = format!("block={name}/words=21/batch={}", batch.len());
+        g.bench_function(BenchmarkId::from_parameter(id), |b| {
+            b.iter(|| black_box(score_all(model, &batch, &mut scratch, &mut p)))
+        });
+    }
+    g.finish();
+}
+
 fn bench_training(c: &mut Criterion) {
     let mut g = c.benchmark_group("train");
     g.sample_size(10);
@@ -188,5 +218,5 @@ fn bench_training(c: &mut Criterion) {
 
 // The film-review group runs first: the heap the other groups' setup leaves behind
 // slowed it by a third.
-criterion_group!(benches, bench_mr, bench_stages, bench_training);
+criterion_group!(benches, bench_mr, bench_stages, bench_block, bench_training);
 criterion_main!(benches);

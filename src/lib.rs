@@ -5,7 +5,8 @@
 //!
 //! 1. [`sentences`]: raw text → sentence spans;
 //! 2. [`tokens`]: sentence → normalised, stemmed tokens;
-//! 3. [`features`]: tokens → l2-normalised sparse TF-IDF row;
+//! 3. [`features`]: tokens → l2-normalised sparse TF-IDF row, and optionally the
+//!    semantic block ([`features::embed`]: a sentence vector from static word vectors);
 //! 4. [`model`]: row → probability of every label (multinomial logistic regression,
 //!    its fitting and line search);
 //! 5. [`modelfile`]: the trained pipeline on disk.

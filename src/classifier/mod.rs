@@ -4,11 +4,13 @@
 //! sentences (reusing a [`ScoreScratch`] so scoring allocates nothing per sentence),
 //! explains a score, and reads and writes model files.
 
+use crate::features::embed::{dot8, DenseScratch, Embedding, EmbeddingTable};
 use crate::features::{nb_scales, prefetch, Scratch, SparseMatrix, TermList, Tfidf, TfidfConfig};
 use crate::model::{add_scaled, softmax_in_place, CharBlock, FitConfig, FitReport, Logistic};
-use crate::modelfile::{self, Metadata, ModelData};
+use crate::modelfile::{self, EmbeddingData, Metadata, ModelData, TableRef};
 use crate::tokens::TokenizerConfig;
 use anyhow::{bail, Context, Result};
+use std::borrow::Cow;
 use std::path::Path;
 
 mod batch;
@@ -18,11 +20,13 @@ pub use batch::Sentence;
 pub static BUILTIN_MODEL: &[u8] = include_bytes!("../../models/stance.model");
 
 /// Every training setting.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrainSettings {
     pub tokenizer: TokenizerConfig,
     pub tfidf: TfidfConfig,
     pub fit: FitConfig,
+    /// The semantic block (none: TF-IDF alone).
+    pub embedding: Option<Embedding>,
 }
 
 /// Per-thread scratch space for scoring.
@@ -40,6 +44,8 @@ pub struct ScoreScratch {
     generation: u64,
     /// The current sentence's character block scores (any number of labels).
     char_scores: Vec<f32>,
+    /// The semantic block's per-word lookups and the current sentence's sum.
+    dense: DenseScratch,
 }
 
 impl ScoreScratch {
@@ -96,10 +102,11 @@ impl Featurized {
         let (mut tfidf, scratch) =
             Tfidf::fit_with_scratch(texts, settings.tokenizer, settings.tfidf)
                 .map_err(anyhow::Error::msg)?;
+        let dim = settings.embedding.as_ref().map_or(0, Embedding::dim);
         // Before anything in proportion to features x labels is allocated.
         crate::model::check_fit_memory(
             texts.len(),
-            tfidf.n_features(),
+            tfidf.n_features() + dim,
             tfidf.n_terms(),
             names.len(),
             &settings.fit,
@@ -116,6 +123,10 @@ impl Featurized {
             (x, Some(chars))
         } else {
             (tfidf.transform_batch(texts, scratch), None)
+        };
+        let (x, chars) = match &settings.embedding {
+            Some(e) => with_dense_block(&tfidf, e, texts, x, chars),
+            None => (x, chars),
         };
         Ok((tfidf, Featurized { x, chars, y, names }))
     }
@@ -187,12 +198,50 @@ fn factored_rows<S: AsRef<str>>(
     (x, chars)
 }
 
+/// `x` (and its character block) with each row's semantic block appended as the
+/// features after the TF-IDF ones.
+fn with_dense_block<S: AsRef<str>>(
+    tfidf: &Tfidf,
+    e: &Embedding,
+    texts: &[S],
+    x: SparseMatrix,
+    chars: Option<CharBlock>,
+) -> (SparseMatrix, Option<CharBlock>) {
+    let first = x.n_cols;
+    let mut out = SparseMatrix::new(first + e.dim());
+    out.indices.reserve(x.indices.len() + texts.len() * e.dim());
+    out.values.reserve(x.indices.len() + texts.len() * e.dim());
+    let (mut word, mut sum, mut found) = (String::new(), Vec::new(), Vec::new());
+    for (i, text) in texts.iter().enumerate() {
+        let (idx, val) = x.row(i);
+        out.indices.extend_from_slice(idx);
+        out.values.extend_from_slice(val);
+        let scale = e.sum_of_text(
+            tfidf.tokenizer(),
+            text.as_ref(),
+            &mut word,
+            &mut sum,
+            &mut found,
+        );
+        if scale > 0.0 {
+            out.indices.extend(first as u32..(first + e.dim()) as u32);
+            out.values.extend(sum.iter().map(|v| v * scale));
+        }
+        out.indptr.push(out.indices.len());
+    }
+    (out, chars.map(|c| c.widened(first + e.dim())))
+}
+
 /// A trained pipeline.
 #[derive(Debug, Clone)]
 pub struct Classifier {
     tfidf: Tfidf,
     model: Logistic,
     meta: Metadata,
+    /// The semantic block: its weights are the model's last `dim` features'.
+    embedding: Option<Embedding>,
+    /// The block's weights label by label (`[c * dim + j]`), for scoring.
+    dense_by_label: Vec<f32>,
     /// What scoring reads of each word term, built from `tfidf` and `model`.
     words: WordTable,
 }
@@ -257,12 +306,25 @@ fn zeros<'a, const K: usize>(
 pub use crate::kernels::argmax;
 
 impl Classifier {
-    fn new(tfidf: Tfidf, model: Logistic, meta: Metadata) -> Classifier {
+    fn new(
+        tfidf: Tfidf,
+        model: Logistic,
+        meta: Metadata,
+        embedding: Option<Embedding>,
+    ) -> Classifier {
         let words = WordTable::new(&tfidf, &model);
+        let k = model.labels().len();
+        let dense = &model.weights()[tfidf.n_features() * k..];
+        let dim = dense.len() / k;
+        let dense_by_label = (0..k * dim)
+            .map(|i| dense[(i % dim) * k + i / dim])
+            .collect();
         Classifier {
             tfidf,
             model,
             meta,
+            embedding,
+            dense_by_label,
             words,
         }
     }
@@ -334,7 +396,16 @@ impl Classifier {
             source: source.to_string(),
             iterations: report.iterations,
         };
-        Ok((Classifier::new(tfidf, model, meta), report))
+        let embedding = settings.embedding.clone();
+        let dim = embedding.as_ref().map_or(0, Embedding::dim);
+        if model.n_features() != tfidf.n_features() + dim {
+            bail!(
+                "rows of {} features for {} TF-IDF features and a block of {dim}",
+                model.n_features(),
+                tfidf.n_features()
+            );
+        }
+        Ok((Classifier::new(tfidf, model, meta, embedding), report))
     }
 
     pub fn labels(&self) -> &[String] {
@@ -351,6 +422,36 @@ impl Classifier {
 
     pub fn meta(&self) -> &Metadata {
         &self.meta
+    }
+
+    /// The semantic block, if the model has one.
+    pub fn embedding(&self) -> Option<&Embedding> {
+        self.embedding.as_ref()
+    }
+
+    /// The semantic block's weights, dimension-major (`[j * labels + c]`; empty
+    /// without a block).
+    pub fn dense_weights(&self) -> &[f32] {
+        &self.model.weights()[self.tfidf.n_features() * self.labels().len()..]
+    }
+
+    /// How feature `f` reads: a TF-IDF feature's name, or `[semantic block]` for the
+    /// block's dimensions.
+    pub fn feature_name(&self, f: usize) -> String {
+        if f >= self.tfidf.n_features() {
+            "[semantic block]".to_string()
+        } else {
+            self.tfidf.feature_name(f)
+        }
+    }
+
+    /// The whole row of `text` the model scores: the TF-IDF row, then the semantic
+    /// block's features (when the model has one).
+    pub fn row_into(&self, text: &str, scratch: &mut ScoreScratch, out: &mut Vec<(u32, f32)>) {
+        self.tfidf.transform_into(text, &mut scratch.tfidf, out);
+        if let Some(e) = &self.embedding {
+            e.block_into(&scratch.tfidf, self.tfidf.n_features(), out);
+        }
     }
 
     /// Scores one sentence: probabilities for every label written to `out`.
@@ -405,6 +506,9 @@ impl Classifier {
         if self.tfidf.config().has_chars() {
             self.add_char_scores::<K>(scratch, z);
         }
+        if let Some(e) = &self.embedding {
+            self.add_dense_scores::<K>(e, scratch, z);
+        }
         if K > 0 {
             out.copy_from_slice(&z_local);
         }
@@ -451,7 +555,30 @@ impl Classifier {
         }
     }
 
-    /// [`Classifier::explain`] for `text`'s whole row (both feature blocks).
+    /// Adds the semantic block's share of the scores of the sentence last featurized:
+    /// the block's weights times the sum of its tokens' vectors, times the sum's scale.
+    #[inline(always)]
+    fn add_dense_scores<const K: usize>(
+        &self,
+        e: &Embedding,
+        scratch: &mut ScoreScratch,
+        out: &mut [f32],
+    ) {
+        let k = if K == 0 { out.len() } else { K };
+        let scale = e.sum_of_sentence(&scratch.tfidf, &mut scratch.dense);
+        if scale == 0.0 {
+            return;
+        }
+        let sum = &scratch.dense.sum;
+        for (o, w) in out[..k]
+            .iter_mut()
+            .zip(self.dense_by_label.chunks_exact(sum.len()))
+        {
+            *o += scale * dot8(w, sum);
+        }
+    }
+
+    /// [`Classifier::explain`] for `text`'s whole row (every feature block).
     pub fn explain_text(
         &self,
         text: &str,
@@ -459,9 +586,11 @@ impl Classifier {
         c: usize,
         n: usize,
     ) -> Vec<(String, f32)> {
-        self.tfidf
-            .transform_into(text, &mut scratch.tfidf, &mut scratch.row);
-        self.explain(&scratch.row, c, n)
+        let mut row = std::mem::take(&mut scratch.row);
+        self.row_into(text, scratch, &mut row);
+        let out = self.explain(&row, c, n);
+        scratch.row = row;
+        out
     }
 
     /// Label index and probabilities of one sentence (allocates; for tests and tools).
@@ -474,8 +603,12 @@ impl Classifier {
     /// The `n` features of `row` that pushed most toward label `c` relative to the
     /// other labels: what the feature adds to `c`'s score minus the mean it adds over
     /// all labels, largest first, positive only.
+    ///
+    /// The semantic block's dimensions count as one feature, `[semantic block]`.
     pub fn explain(&self, row: &[(u32, f32)], c: usize, n: usize) -> Vec<(String, f32)> {
         let k = self.labels().len() as f32;
+        let nf = self.tfidf.n_features() as u32;
+        let mut block = 0f32;
         let mut contrib: Vec<(u32, f32)> = row
             .iter()
             .map(|&(f, v)| {
@@ -486,18 +619,40 @@ impl Classifier {
                     / k;
                 (f, self.model.contribution(f_, v, c) - mean)
             })
-            .filter(|p| p.1 > 0.0)
+            .filter(|p| {
+                if p.0 >= nf {
+                    block += p.1;
+                }
+                p.0 < nf && p.1 > 0.0
+            })
             .collect();
+        if block > 0.0 {
+            contrib.push((nf, block));
+        }
         contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         contrib
             .into_iter()
             .take(n)
-            .map(|(f, w)| (self.tfidf.feature_name(f as usize), w))
+            .map(|(f, w)| (self.feature_name(f as usize), w))
             .collect()
     }
 
     /// The model file's contents.
     pub fn to_data(&self) -> ModelData {
+        let split = self.tfidf.n_features() * self.labels().len();
+        let embedding = self.embedding.as_ref().map(|e| EmbeddingData {
+            table: if e.table.is_builtin() {
+                TableRef::Builtin {
+                    crc: e.table.crc(),
+                    name: e.table.name().to_string(),
+                }
+            } else {
+                TableRef::Embedded(e.table.bytes().to_vec())
+            },
+            weight: e.weight,
+            dim: e.dim() as u32,
+            weights: self.model.weights()[split..].to_vec(),
+        });
         ModelData {
             labels: self.labels().to_vec(),
             tokenizer: self.tfidf.tokenizer().config(),
@@ -506,10 +661,11 @@ impl Classifier {
             terms: self.tfidf.term_keys().to_vec(),
             char_terms: self.tfidf.char_terms().joined().to_string(),
             idf: self.tfidf.idf().to_vec(),
-            weights: self.model.weights().to_vec(),
+            weights: self.model.weights()[..split].to_vec(),
             presence: self.model.presence().to_vec(),
             intercepts: self.model.intercepts().to_vec(),
             meta: self.meta.clone(),
+            embedding,
         }
     }
 
@@ -519,7 +675,21 @@ impl Classifier {
         let char_terms = TermList::from_joined(d.char_terms).map_err(anyhow::Error::msg)?;
         let tfidf = Tfidf::from_parts(d.tokenizer, d.tfidf, stems, d.terms, char_terms, d.idf)
             .map_err(anyhow::Error::msg)?;
-        let model = Logistic::from_parts(d.labels, tfidf.n_features(), d.weights, d.intercepts)
+        let embedding = d.embedding.map(embedding_of).transpose()?;
+        let (mut weights, dim) = (d.weights, embedding.as_ref().map_or(0, |e| e.0.dim()));
+        if let Some(e) = &embedding {
+            if weights.len() != tfidf.n_features() * d.labels.len() {
+                bail!(
+                    "{} weights for {} features and {} labels",
+                    weights.len(),
+                    tfidf.n_features(),
+                    d.labels.len()
+                );
+            }
+            weights.extend_from_slice(&e.1);
+        }
+        let embedding = embedding.map(|e| e.0);
+        let model = Logistic::from_parts(d.labels, tfidf.n_features() + dim, weights, d.intercepts)
             .and_then(|m| m.with_presence(d.presence))
             .map_err(anyhow::Error::msg)?;
         if model.presence().len() > tfidf.n_terms() * model.labels().len() {
@@ -532,7 +702,7 @@ impl Classifier {
                 model.labels().len()
             );
         }
-        Ok(Classifier::new(tfidf, model, d.meta))
+        Ok(Classifier::new(tfidf, model, d.meta, embedding))
     }
 
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
@@ -559,6 +729,37 @@ impl Classifier {
     pub fn builtin() -> Result<Classifier> {
         Classifier::from_bytes(BUILTIN_MODEL).context("the built-in model")
     }
+}
+
+/// The semantic block a model file describes, and its weights: the table checked (the
+/// built-in one by its CRC, an embedded one in full) and its size matched.
+fn embedding_of(d: EmbeddingData) -> Result<(Embedding, Vec<f32>)> {
+    let table = match d.table {
+        TableRef::Builtin { crc, .. } => {
+            let t = EmbeddingTable::builtin()
+                .map_err(|e| anyhow::anyhow!("the built-in embedding table: {e}"))?;
+            if t.crc() != crc {
+                bail!(
+                    "the model was trained with a built-in embedding table of CRC {crc:08x}; this stance has {:08x} (retrain, or use a stance of the same version)",
+                    t.crc()
+                );
+            }
+            t
+        }
+        TableRef::Embedded(bytes) => std::sync::Arc::new(
+            EmbeddingTable::from_bytes(Cow::Owned(bytes))
+                .map_err(|e| anyhow::anyhow!("its embedding table: {e}"))?,
+        ),
+    };
+    if table.dim() != d.dim as usize {
+        bail!(
+            "semantic block of {} dimensions over a table of {}",
+            d.dim,
+            table.dim()
+        );
+    }
+    let e = Embedding::new(table, d.weight).map_err(anyhow::Error::msg)?;
+    Ok((e, d.weights))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! usage error.
 
 use crate::classifier::{Classifier, ScoreScratch, TrainSettings};
+use crate::features::embed::{Embedding, EmbeddingTable};
 use crate::features::TfidfConfig;
 use crate::flows::classify::{classify_one, open_input, warn, Scorer};
 use crate::flows::evaluate::{self, Report};
@@ -187,10 +188,31 @@ struct SettingsArgs {
     /// Most memory a fit may take, in MiB (estimated before training; cv shares it among the folds it fits at once)
     #[arg(long, default_value_t = 1024, value_name = "MIB")]
     memory_budget_mb: u64,
+    /// Semantic block: word vectors from an STVEC table FILE (embedded in the model),
+    /// `builtin` (the table built into stance), or `none` (TF-IDF alone)
+    #[arg(long, default_value = "none", value_name = "FILE|builtin|none")]
+    embeddings: PathBuf,
+    /// Weight of the semantic block (its unit-length vector) against the TF-IDF row
+    #[arg(long, default_value_t = 0.25, value_name = "W")]
+    embedding_weight: f32,
 }
 
 impl SettingsArgs {
     fn settings(&self) -> Result<TrainSettings> {
+        let embedding = match self.embeddings.to_str() {
+            Some("none") => None,
+            Some("builtin") => Some(
+                EmbeddingTable::builtin()
+                    .map_err(|e| anyhow::anyhow!("the built-in embedding table: {e}"))?,
+            ),
+            _ => Some(std::sync::Arc::new(EmbeddingTable::read_file(
+                &self.embeddings,
+            )?)),
+        };
+        let embedding = embedding
+            .map(|t| Embedding::new(t, self.embedding_weight))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--embedding-weight: {e}"))?;
         let s = TrainSettings {
             tokenizer: TokenizerConfig {
                 stem: !self.no_stem,
@@ -226,6 +248,7 @@ impl SettingsArgs {
                 nb_weight: self.nb_weight,
                 nb_smoothing: self.nb_smoothing,
             },
+            embedding,
         };
         s.tfidf.validate().map_err(anyhow::Error::msg)?;
         if !(s.fit.alpha.is_finite() && s.fit.alpha >= 0.0) {
@@ -411,6 +434,24 @@ fn train_flags(m: &modelfile::Metadata) -> String {
         f.memory_budget >> 20
     ));
     v.join(" ")
+}
+
+/// [`train_flags`], with the semantic block's flags when the model has one (a table
+/// embedded from a file is named `FILE`: the model does not record its path).
+fn model_train_flags(model: &Classifier) -> String {
+    let flags = train_flags(model.meta());
+    match model.embedding() {
+        Some(e) => format!(
+            "{flags} --embeddings {} --embedding-weight {}",
+            if e.table.is_builtin() {
+                "builtin"
+            } else {
+                "FILE"
+            },
+            e.weight
+        ),
+        None => flags,
+    }
 }
 
 /// A clap value's name as typed on the command line.
@@ -771,7 +812,7 @@ fn train(a: TrainArgs) -> Result<ExitCode> {
         "trained on {} rows in {secs:.2} s ({} iterations), {} features",
         data.len(),
         report.iterations,
-        model.tfidf().n_features()
+        model.model().n_features()
     )?;
     for (l, n) in &model.meta().rows_per_label {
         writeln!(out, "  {l:<16} {n:>8} rows")?;
@@ -1043,10 +1084,17 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
         let v = serde_json::json!({
             "model": name,
             "labels": model.labels(),
-            "features": model.tfidf().n_features(),
+            "features": model.model().n_features(),
             "char_terms": model.tfidf().char_terms().len(),
+            "semantic": model.embedding().map(|e| serde_json::json!({
+                "table": if e.table.is_builtin() { "built-in" } else { "embedded" },
+                "words": e.table.len(),
+                "dims": e.dim(),
+                "crc": format!("{:08x}", e.table.crc()),
+                "weight": e.weight,
+            })),
             "metadata": m,
-            "train_flags": train_flags(m),
+            "train_flags": model_train_flags(model),
             "top_terms": top,
         });
         serde_json::to_writer_pretty(&mut out, &v)?;
@@ -1055,7 +1103,7 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
     }
     writeln!(out, "model     {name}")?;
     writeln!(out, "labels    {}", model.labels().join(", "))?;
-    writeln!(out, "features  {}", model.tfidf().n_features())?;
+    writeln!(out, "features  {}", model.model().n_features())?;
     writeln!(
         out,
         "trained   {} on {} ({} iterations)",
@@ -1092,7 +1140,29 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
         f.nb_weight,
         f.nb_smoothing
     )?;
-    writeln!(out, "train     {}", train_flags(m))?;
+    writeln!(out, "train     {}", model_train_flags(model))?;
+    match model.embedding() {
+        Some(e) => writeln!(
+            out,
+            "semantic  {} table, {} words x {} dims, CRC {:08x}, weight {} ({})",
+            if e.table.is_builtin() {
+                "built-in"
+            } else {
+                "embedded"
+            },
+            e.table.len(),
+            e.dim(),
+            e.table.crc(),
+            e.weight,
+            e.table
+                .name()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(80)
+                .collect::<String>()
+        )?,
+        None => writeln!(out, "semantic  none")?,
+    }
     writeln!(out, "rows per label")?;
     for (l, n) in &m.rows_per_label {
         writeln!(out, "  {l:<16} {n:>8}")?;

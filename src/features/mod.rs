@@ -17,6 +17,8 @@
 //! per distinct word), an n-gram's id comes from the packed stem ids, and the row is a
 //! short list of `(feature, value)` pairs.
 
+pub mod embed;
+
 use crate::tokens::{Tokenizer, TokenizerConfig};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

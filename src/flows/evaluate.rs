@@ -235,7 +235,7 @@ pub fn cross_validate(
     let fold = stratified_folds(&data.labels, k, seed);
     // The folds fitted at once share the memory budget.
     let at_once = rayon::current_num_threads().clamp(1, k) as u64;
-    let mut settings = *settings;
+    let mut settings = settings.clone();
     settings.fit.memory_budget /= at_once;
     let settings = &settings;
     let reports: Vec<Result<Report>> = (0..k)

@@ -550,6 +550,14 @@ impl CharBlock {
         }
     }
 
+    /// The same block over `n_features` features (at least as many as now): for rows
+    /// that gain features after the character n-grams.
+    pub fn widened(mut self, n_features: usize) -> CharBlock {
+        assert!(n_features >= self.grams.n_cols);
+        self.grams.n_cols = n_features;
+        self
+    }
+
     /// Adds a word with n-grams `grams` (`(feature, value)`), returning its index.
     pub fn push_word(&mut self, grams: &[(u32, f32)]) -> u32 {
         assert!(grams.iter().all(|&(f, _)| (f as usize) < self.grams.n_cols));

@@ -27,7 +27,12 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 pub const MAGIC: &[u8; 8] = b"STANCEM\n";
+/// The version of a model file without a semantic block (written byte for byte as
+/// before the block existed).
 pub const FORMAT_VERSION: u32 = 3;
+/// The version of a model file with a semantic block: version 3's payload followed by
+/// an [`EmbeddingData`].
+pub const EMBEDDING_VERSION: u32 = 4;
 const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 /// Caps on what a model file may declare, checked before the payload is decoded.
 pub const MAX_PAYLOAD_BYTES: u64 = 4 << 30;
@@ -212,6 +217,54 @@ pub struct ModelData {
     #[serde(deserialize_with = "intercepts_capped")]
     pub intercepts: Vec<f32>,
     pub meta: Metadata,
+    /// The semantic block (version 4 files only; encoded after the rest).
+    #[serde(skip)]
+    pub embedding: Option<EmbeddingData>,
+}
+
+/// Where a model's embedding table is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TableRef {
+    /// The table built into the binary, with its CRC-32 (checked at load) and name.
+    Builtin { crc: u32, name: String },
+    /// The table's own bytes (an STVEC file), so the model file is self-contained.
+    Embedded(#[serde(with = "raw_bytes")] Vec<u8>),
+}
+
+/// A model's semantic block as the file holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingData {
+    pub table: TableRef,
+    /// The block's weight against the TF-IDF row.
+    pub weight: f32,
+    /// The table's dimensions.
+    pub dim: u32,
+    /// The block's weights, dimension-major: `weights[j * labels + c]`.
+    #[serde(with = "le_bytes")]
+    pub weights: Vec<f32>,
+}
+
+/// Bytes kept as they are (one slice of the payload, not a decoder call per byte).
+mod raw_bytes {
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(b.to_vec())
+            }
+        }
+        d.deserialize_bytes(Visitor)
+    }
 }
 
 impl ModelData {
@@ -219,10 +272,18 @@ impl ModelData {
         // Never write a file that would not load.
         self.check_values()
             .map_err(|e| anyhow::anyhow!("cannot save the model: {e}"))?;
-        let payload = postcard::to_allocvec(self).context("cannot encode the model")?;
+        let mut payload = postcard::to_allocvec(self).context("cannot encode the model")?;
+        let version = match &self.embedding {
+            None => FORMAT_VERSION,
+            Some(e) => {
+                let block = postcard::to_allocvec(e).context("cannot encode the model")?;
+                payload.extend_from_slice(&block);
+                EMBEDDING_VERSION
+            }
+        };
         let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&version.to_le_bytes());
         out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
         out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
         out.extend_from_slice(&payload);
@@ -233,6 +294,7 @@ impl ModelData {
     /// builds the model from the parts).
     pub fn from_bytes(bytes: &[u8]) -> Result<ModelData> {
         let len = check_header(bytes)?;
+        let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
         let crc = u32::from_le_bytes(bytes[20..24].try_into().unwrap());
         let payload = &bytes[HEADER_LEN..];
         if (payload.len() as u64) < len {
@@ -251,12 +313,45 @@ impl ModelData {
             bail!("model file is corrupted (checksum mismatch)");
         }
         CAP_ERROR.with(|e| e.borrow_mut().take());
-        let data: ModelData = postcard::from_bytes(payload).map_err(|e| {
-            match CAP_ERROR.with(|c| c.borrow_mut().take()) {
-                Some(cap) => anyhow::anyhow!("{cap}"),
-                None => anyhow::anyhow!("model file is malformed: {e}"),
+        let malformed = |e: postcard::Error| match CAP_ERROR.with(|c| c.borrow_mut().take()) {
+            Some(cap) => anyhow::anyhow!("{cap}"),
+            None => anyhow::anyhow!("model file is malformed: {e}"),
+        };
+        let data: ModelData = if version == FORMAT_VERSION {
+            postcard::from_bytes(payload).map_err(malformed)?
+        } else {
+            let (data, rest) =
+                postcard::take_from_bytes::<ModelData>(payload).map_err(malformed)?;
+            let (block, rest) =
+                postcard::take_from_bytes::<EmbeddingData>(rest).map_err(malformed)?;
+            if !rest.is_empty() {
+                bail!(
+                    "model file is malformed: {} bytes after its semantic block",
+                    rest.len()
+                );
             }
-        })?;
+            ModelData {
+                embedding: Some(block),
+                ..data
+            }
+        };
+        if let Some(e) = &data.embedding {
+            let max = crate::features::embed::MAX_DIM;
+            if e.dim == 0 || e.dim as usize > max {
+                bail!(
+                    "model file's semantic block has {} dimensions, not 1 to {max}",
+                    e.dim
+                );
+            }
+            if e.weights.len() != e.dim as usize * data.labels.len() {
+                bail!(
+                    "model file is inconsistent: {} semantic block weights for {} dimensions and {} labels",
+                    e.weights.len(),
+                    e.dim,
+                    data.labels.len()
+                );
+            }
+        }
         if data.labels.len() > MAX_LABELS {
             bail!(
                 "model file has {} labels, over the cap of {MAX_LABELS}",
@@ -300,6 +395,10 @@ impl ModelData {
             ("weight", &self.weights),
             ("presence weight", &self.presence),
             ("intercept", &self.intercepts),
+            (
+                "semantic block weight",
+                self.embedding.as_ref().map_or(&EMPTY, |e| &e.weights),
+            ),
         ] {
             // NaN, the infinities and anything over the cap are bad. Checked a
             // block at a time (a branch per 64 values), so the loop vectorises.
@@ -320,6 +419,8 @@ impl ModelData {
         Ok(())
     }
 }
+
+static EMPTY: Vec<f32> = Vec::new();
 
 /// Byte offset of the first control character (Unicode `Cc`: U+0000-U+001F and
 /// U+007F-U+009F) other than a line break, scanning bytes: in UTF-8 the C0 controls and
@@ -365,9 +466,9 @@ fn check_header(bytes: &[u8]) -> Result<u64> {
         bail!("model file is truncated (header cut short)");
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
-    if version != FORMAT_VERSION {
+    if version != FORMAT_VERSION && version != EMBEDDING_VERSION {
         bail!(
-            "model file has format version {version}, this stance reads version {FORMAT_VERSION}"
+            "model file has format version {version}, this stance reads versions {FORMAT_VERSION} and {EMBEDDING_VERSION}"
         );
     }
     let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
