@@ -273,6 +273,8 @@ impl Classifier {
                         label: s.label_index,
                         scores: &s.probabilities,
                         explain: None,
+                        // Paragraphs show only in the HTML report, not in JSON lines.
+                        paragraph: false,
                     })?;
                 }
                 w.end_file(&summary)?;
