@@ -158,6 +158,67 @@ fn explain_lists_terms_in_every_format() {
     assert!(c.stdout.lines().nth(1).unwrap().contains(':'));
 }
 
+/// Explanations name the words of the sentence, not stems or character n-grams: with a
+/// model of stems and character n-grams (the tiny model: `train`'s defaults), every
+/// explained term is a run of the sentence's own (lower-cased) words.
+#[test]
+fn explanations_show_the_words_of_the_sentence() {
+    let d = tmp();
+    let m = tiny_model(d.path());
+    let text = "The premiere was dreadful and boring, sadly, though the acting looked promising.";
+    let o = run_in(
+        &[
+            "classify",
+            "--model",
+            s(&m),
+            "--explain",
+            "--explain-terms",
+            "20",
+            "--format",
+            "jsonl",
+        ],
+        format!("{text}\n").as_bytes(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let r = &jsonl(&o.stdout)[0];
+    let terms: Vec<&str> = r["explain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
+    assert!(terms.len() >= 3, "{terms:?}");
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    for t in &terms {
+        for w in t
+            .split(' ')
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+        {
+            assert!(
+                words.contains(&w),
+                "{t:?} is not made of the sentence's words: {terms:?}"
+            );
+        }
+        assert!(!t.starts_with('['), "{t:?} is a character n-gram");
+    }
+    // Stemming would have shown these as `sad` and `promis`.
+    assert!(
+        terms.iter().any(|t| t
+            .split(' ')
+            .any(|w| w == "sadly" || w == "promising" || w == "boring")),
+        "{terms:?}"
+    );
+    // Each name appears once: features made by the same words add up.
+    let mut seen = terms.clone();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), terms.len(), "{terms:?}");
+}
+
 #[test]
 fn train_is_reproducible_and_its_model_classifies() {
     let d = tmp();
