@@ -1,0 +1,120 @@
+//! Criterion benches of the article path: the sentence splitter alone (the fast one
+//! and the full-rules reference), and raw article bytes to output records. Throughput
+//! is in bytes of input per second.
+//!
+//! The text is the project's sample articles (`../shared/articles/*.txt`, read at run
+//! time, never copied here) repeated to about 1 MB; where they are absent, text
+//! generated (seeded) from the words of our own corpus (`models/corpus/`) in sentences
+//! and paragraphs. Bench ids say which: `split/fast/articles`, `split/fast/generated`.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use stance::input::{read_labelled, Columns};
+use stance::sentences::{self, Span};
+use std::hint::black_box;
+use std::path::PathBuf;
+
+const TARGET_BYTES: usize = 1 << 20;
+
+/// The sample articles repeated to about 1 MB, if present.
+fn articles() -> Option<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/articles");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    paths.sort();
+    let texts: Vec<String> = paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    if texts.is_empty() {
+        eprintln!(
+            "articles not found at {}: generated text only",
+            dir.display()
+        );
+        return None;
+    }
+    let mut out = String::new();
+    while out.len() < TARGET_BYTES {
+        for t in &texts {
+            out.push_str(t);
+            out.push('\n');
+        }
+    }
+    Some(out)
+}
+
+/// About 1 MB of paragraphs of sentences of corpus words (seeded), with capitals,
+/// commas, quotes and a few abbreviations.
+fn generated() -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/corpus");
+    let data = read_labelled(&[dir], &Columns::default()).expect("models/corpus");
+    let vocab: Vec<&str> = data
+        .texts
+        .iter()
+        .flat_map(|t| t.split_whitespace())
+        .collect();
+    let mut rng = StdRng::seed_from_u64(16);
+    let mut out = String::new();
+    while out.len() < TARGET_BYTES {
+        for _ in 0..rng.random_range(1..8) {
+            let words = rng.random_range(4..30);
+            for i in 0..words {
+                if i > 0 {
+                    out.push_str(match rng.random_range(0..40) {
+                        0 => ", ",
+                        1 => " Dr. ",
+                        2 => " “",
+                        _ => " ",
+                    });
+                }
+                out.push_str(vocab[rng.random_range(0..vocab.len())]);
+            }
+            out.push_str([". ", "? ", "! ", "… ", ".” "][rng.random_range(0..5)]);
+        }
+        out.push_str("\n\n");
+    }
+    out
+}
+
+fn inputs() -> Vec<(&'static str, String)> {
+    let mut v = Vec::new();
+    if let Some(a) = articles() {
+        v.push(("articles", a));
+    }
+    v.push(("generated", generated()));
+    v
+}
+
+fn bench_split(c: &mut Criterion) {
+    let mut g = c.benchmark_group("split");
+    for (name, text) in inputs() {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        let mut spans: Vec<Span> = Vec::new();
+        g.bench_function(BenchmarkId::new("fast", name), |b| {
+            b.iter(|| {
+                spans.clear();
+                black_box(sentences::split_counting_cuts(black_box(&text), &mut spans));
+                spans.len()
+            })
+        });
+        g.bench_function(BenchmarkId::new("reference", name), |b| {
+            b.iter(|| {
+                spans.clear();
+                black_box(sentences::reference::split_counting_cuts(
+                    black_box(&text),
+                    &mut spans,
+                ));
+                spans.len()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_split);
+criterion_main!(benches);
