@@ -99,18 +99,7 @@ pub fn split_counting_cuts(text: &str, out: &mut Vec<Span>) -> usize {
             i += 1;
             continue;
         }
-        let brk = match bytes[i] {
-            b'\n' | b'\r' | 0x0B | 0x0C => 1,
-            // U+0085 NEXT LINE
-            0xC2 if bytes.get(i + 1) == Some(&0x85) => 2,
-            // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR
-            0xE2 if bytes.get(i + 1) == Some(&0x80)
-                && matches!(bytes.get(i + 2), Some(&0xA8) | Some(&0xA9)) =>
-            {
-                3
-            }
-            _ => 0,
-        };
+        let brk = line_break_len(bytes, i);
         if brk > 0 {
             split_line(text, line_start, i, out, &mut cuts, &mut scratch);
             i += brk;
@@ -121,6 +110,22 @@ pub fn split_counting_cuts(text: &str, out: &mut Vec<Span>) -> usize {
     }
     split_line(text, line_start, bytes.len(), out, &mut cuts, &mut scratch);
     cuts
+}
+
+/// The length of the line break starting at `bytes[i]`, 0 if none does.
+fn line_break_len(bytes: &[u8], i: usize) -> usize {
+    match bytes[i] {
+        b'\n' | b'\r' | 0x0B | 0x0C => 1,
+        // U+0085 NEXT LINE
+        0xC2 if bytes.get(i + 1) == Some(&0x85) => 2,
+        // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR
+        0xE2 if bytes.get(i + 1) == Some(&0x80)
+            && matches!(bytes.get(i + 2), Some(&0xA8) | Some(&0xA9)) =>
+        {
+            3
+        }
+        _ => 0,
+    }
 }
 
 /// The first byte of every line break `split_counting_cuts` knows.
@@ -384,8 +389,8 @@ const SA_TERMS: &[(char, char)] = &[
     ('\u{16d6e}', '\u{16d6f}'), ('\u{16e98}', '\u{16e98}'), ('\u{1bc9f}', '\u{1bc9f}'), ('\u{1da88}', '\u{1da88}'),
 ];
 
-/// [`reference`]'s `uax_chunk_end`: where no run of inert chars can be (every block
-/// of 16 bytes has an ASCII letter or digit), only the length cap decides.
+/// [`uax_chunk_end`], faster: where no run of inert chars can be (every block of 16
+/// bytes has an ASCII letter or digit), only the length cap decides.
 fn uax_chunk_end_fast(line: &str, start: usize) -> usize {
     let b = line.as_bytes();
     let limit = start + UAX_CHUNK_BYTES;
@@ -405,38 +410,8 @@ fn uax_chunk_end_fast(line: &str, start: usize) -> usize {
             line.len()
         };
     }
-    let mut run_start = start;
-    let mut run_len = 0;
-    let mut i = start;
-    while i < b.len() {
-        if i >= limit {
-            return cap_cut(line, start, limit);
-        }
-        let (busy, len) = if b[i] < 0x80 {
-            let x = b[i];
-            (
-                x.is_ascii_alphanumeric() || matches!(x, b'.' | b'?' | b'!'),
-                1,
-            )
-        } else {
-            let c = line[i..].chars().next().unwrap_or_default();
-            (c.is_alphanumeric() || is_terminator(c), c.len_utf8())
-        };
-        if busy {
-            // Terminators stop UAX #29's look-ahead, so they end a run too.
-            run_len = 0;
-        } else {
-            if run_len == 0 {
-                run_start = i;
-            }
-            run_len += 1;
-            if run_len == INERT_RUN_CHARS && run_start > start {
-                return run_start;
-            }
-        }
-        i += len;
-    }
-    line.len()
+    // Somewhere a block may be inert: decide char by char.
+    uax_chunk_end(line, start)
 }
 
 /// Convenience: `split_into` into a new Vec.

@@ -1,7 +1,9 @@
 //! The splitter as it was before the fast path: UAX #29 run over every chunk of every
 //! line. Kept as the reference the fast splitter is tested against.
 
-use super::{emit, is_closer, is_glued_break, is_seam_break, keep_break, uax_chunk_end, Span};
+use super::{
+    emit, is_closer, is_glued_break, is_seam_break, keep_break, line_break_len, uax_chunk_end, Span,
+};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// [`super::split_into`], returning how many times a run longer than [`super::MAX_SENTENCE_BYTES`]
@@ -12,18 +14,7 @@ pub fn split_counting_cuts(text: &str, out: &mut Vec<Span>) -> usize {
     let mut line_start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let brk = match bytes[i] {
-            b'\n' | b'\r' | 0x0B | 0x0C => 1,
-            // U+0085 NEXT LINE
-            0xC2 if bytes.get(i + 1) == Some(&0x85) => 2,
-            // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR
-            0xE2 if bytes.get(i + 1) == Some(&0x80)
-                && matches!(bytes.get(i + 2), Some(&0xA8) | Some(&0xA9)) =>
-            {
-                3
-            }
-            _ => 0,
-        };
+        let brk = line_break_len(bytes, i);
         if brk > 0 {
             split_line(text, line_start, i, out, &mut cuts);
             i += brk;
