@@ -126,6 +126,186 @@ fn json_err(e: serde_json::Error) -> io::Error {
     }
 }
 
+/// Formats records into bytes exactly as [`Writer`] writes them, except for the
+/// record's index: that is a running count over the input, known only in input order,
+/// so the formatter writes a placeholder for it and notes where ([`Formatted`]), and
+/// [`Writer::write_formatted`] puts the index in. So records can be formatted on
+/// several threads and written in order.
+#[derive(Debug, Clone)]
+pub struct Formatter {
+    format: Format,
+    labels: Vec<String>,
+    /// Terminal width for the table.
+    width: usize,
+    /// Records carry explanations (CSV then has an `explain` column).
+    explain: bool,
+    file: String,
+    /// Where in a record the index placeholder starts.
+    hole_at: usize,
+}
+
+/// Records formatted by a [`Formatter`], waiting for their indices.
+#[derive(Debug, Clone, Default)]
+pub struct Formatted {
+    buf: Vec<u8>,
+    /// Where each record starts in `buf`.
+    starts: Vec<usize>,
+}
+
+impl Formatted {
+    /// Forgets the records, keeping the memory.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.starts.clear();
+    }
+
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+}
+
+impl Formatter {
+    fn new(format: Format, labels: Vec<String>, width: usize, explain: bool, file: &str) -> Self {
+        let mut f = Formatter {
+            format,
+            labels,
+            width,
+            explain,
+            file: file.to_string(),
+            hole_at: 0,
+        };
+        f.hole_at = match format {
+            Format::Jsonl => {
+                let name = serde_json::to_string(file).unwrap_or_default();
+                "{\"file\":".len() + name.len() + ",\"sentence\":".len()
+            }
+            Format::Json => "{\"sentence\":".len(),
+            Format::Csv => {
+                // The file field as CSV quotes it, and a comma.
+                let mut row = Vec::new();
+                let _ = write_csv_row(&mut row, [file, "0"].into_iter());
+                row.iter().rposition(|&b| b == b'0').unwrap_or(0)
+            }
+            Format::Table | Format::Labels => 0,
+        };
+        f
+    }
+
+    /// The placeholder written where a record's index goes (empty: the format has no
+    /// index).
+    fn placeholder(&self) -> &'static [u8] {
+        match self.format {
+            Format::Table => b"    0",
+            Format::Labels => b"",
+            Format::Json | Format::Jsonl | Format::Csv => b"0",
+        }
+    }
+
+    /// Appends `r` to `out` (its `index` is not used: see [`Formatter`]).
+    pub fn record(&self, out: &mut Formatted, r: &Record) -> io::Result<()> {
+        let start = out.buf.len();
+        self.write_record(&mut out.buf, &Record { index: 0, ..*r })?;
+        out.starts.push(start);
+        debug_assert_eq!(
+            out.buf
+                .get(start + self.hole_at..start + self.hole_at + self.placeholder().len()),
+            Some(self.placeholder())
+        );
+        Ok(())
+    }
+
+    fn label_width(&self) -> usize {
+        self.labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(5)
+            .max(5)
+    }
+
+    fn write_record(&self, out: &mut Vec<u8>, r: &Record) -> io::Result<()> {
+        match self.format {
+            Format::Labels => {
+                out.write_all(self.labels[r.label].as_bytes())?;
+                if let Some(ex) = r.explain {
+                    for (i, (t, _)) in ex.iter().enumerate() {
+                        out.write_all(if i == 0 { b"\t" } else { b", " })?;
+                        out.write_all(t.as_bytes())?;
+                    }
+                }
+                out.write_all(b"\n")?;
+            }
+            Format::Jsonl => {
+                let j = JsonRecord {
+                    file: Some(&self.file),
+                    rec: r,
+                    labels: &self.labels,
+                };
+                serde_json::to_writer(&mut *out, &j).map_err(json_err)?;
+                out.write_all(b"\n")?;
+            }
+            Format::Json => {
+                let j = JsonRecord {
+                    file: None,
+                    rec: r,
+                    labels: &self.labels,
+                };
+                serde_json::to_writer(&mut *out, &j).map_err(json_err)?;
+            }
+            Format::Csv => {
+                let mut fields: Vec<String> = vec![
+                    self.file.clone(),
+                    r.index.to_string(),
+                    r.start.to_string(),
+                    r.end.to_string(),
+                    self.labels[r.label].clone(),
+                ];
+                fields.extend(r.scores.iter().map(|p| format!("{p:.6}")));
+                fields.push(r.text.to_string());
+                if self.explain {
+                    let e: Vec<String> = r
+                        .explain
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|(t, w)| format!("{t}:{w:.4}"))
+                        .collect();
+                    fields.push(e.join(";"));
+                }
+                write_csv_row(&mut *out, fields.iter().map(String::as_str))?;
+            }
+            Format::Table => {
+                let lw = self.label_width();
+                let prefix = 5 + 2 + lw + 2 + 5 + 2;
+                let room = self.width.saturating_sub(prefix).max(10);
+                let text = one_line(r.text);
+                writeln!(
+                    out,
+                    "{:>5}  {:<lw$}  {:>5.2}  {}",
+                    r.index,
+                    self.labels[r.label],
+                    r.scores[r.label],
+                    cut(&text, room)
+                )?;
+                if let Some(ex) = r.explain {
+                    if !ex.is_empty() {
+                        let terms: Vec<String> = ex
+                            .iter()
+                            .map(|(t, w)| format!("{} (+{w:.2})", one_line(t)))
+                            .collect();
+                        writeln!(out, "{:prefix$}why: {}", "", cut(&terms.join(", "), room))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Writes records in one format.
 pub struct Writer<W: Write> {
     out: W,
@@ -139,6 +319,9 @@ pub struct Writer<W: Write> {
     /// Records carry explanations (CSV then has an `explain` column).
     explain: bool,
     file: String,
+    /// The current file's formatter, and room for one record ([`Writer::record`]).
+    formatter: Formatter,
+    one: Formatted,
 }
 
 impl<W: Write> Writer<W> {
@@ -153,12 +336,15 @@ impl<W: Write> Writer<W> {
             csv_header: false,
             explain: false,
             file: String::new(),
+            formatter: Formatter::new(format, Vec::new(), width.max(40), false, ""),
+            one: Formatted::default(),
         }
     }
 
     /// Says that records carry explanations, so CSV has a column for them.
     pub fn with_explain(mut self, explain: bool) -> Self {
         self.explain = explain;
+        self.formatter.explain = explain;
         self
     }
 
@@ -166,6 +352,13 @@ impl<W: Write> Writer<W> {
     pub fn begin_file(&mut self, name: &str) {
         self.file = name.to_string();
         self.file_open = false;
+        self.formatter = Formatter::new(
+            self.format,
+            self.labels.clone(),
+            self.width,
+            self.explain,
+            name,
+        );
     }
 
     fn open_file(&mut self) -> io::Result<()> {
@@ -225,89 +418,43 @@ impl<W: Write> Writer<W> {
             .max(5)
     }
 
+    /// The formatter of the current input's records (see [`Formatter`]).
+    pub fn formatter(&self) -> &Formatter {
+        &self.formatter
+    }
+
     pub fn record(&mut self, r: &Record) -> io::Result<()> {
-        let first = !self.file_open;
-        self.open_file()?;
-        match self.format {
-            Format::Labels => {
-                self.out.write_all(self.labels[r.label].as_bytes())?;
-                if let Some(ex) = r.explain {
-                    for (i, (t, _)) in ex.iter().enumerate() {
-                        self.out.write_all(if i == 0 { b"\t" } else { b", " })?;
-                        self.out.write_all(t.as_bytes())?;
-                    }
-                }
-                self.out.write_all(b"\n")?;
+        let mut one = std::mem::take(&mut self.one);
+        one.clear();
+        let res = self
+            .formatter
+            .record(&mut one, r)
+            .and_then(|()| self.write_formatted(&one, r.index));
+        self.one = one;
+        res
+    }
+
+    /// Writes records formatted by [`Writer::formatter`], the first one with index
+    /// `first_index` and each next one with the next.
+    pub fn write_formatted(&mut self, f: &Formatted, first_index: u64) -> io::Result<()> {
+        let hole_at = self.formatter.hole_at;
+        let skip = self.formatter.placeholder().len();
+        let ends = f.starts.iter().skip(1).copied().chain([f.buf.len()]);
+        for (j, (&start, end)) in f.starts.iter().zip(ends).enumerate() {
+            let first = !self.file_open;
+            self.open_file()?;
+            if self.format == Format::Json && !first {
+                self.out.write_all(b",\n")?;
             }
-            Format::Jsonl => {
-                let j = JsonRecord {
-                    file: Some(&self.file),
-                    rec: r,
-                    labels: &self.labels,
-                };
-                serde_json::to_writer(&mut self.out, &j).map_err(json_err)?;
-                self.out.write_all(b"\n")?;
+            let index = first_index + j as u64;
+            let hole = start + hole_at;
+            self.out.write_all(&f.buf[start..hole])?;
+            match self.format {
+                Format::Labels => {}
+                Format::Table => write!(self.out, "{index:>5}")?,
+                Format::Json | Format::Jsonl | Format::Csv => write!(self.out, "{index}")?,
             }
-            Format::Json => {
-                if !first {
-                    self.out.write_all(b",\n")?;
-                }
-                let j = JsonRecord {
-                    file: None,
-                    rec: r,
-                    labels: &self.labels,
-                };
-                serde_json::to_writer(&mut self.out, &j).map_err(json_err)?;
-            }
-            Format::Csv => {
-                let mut fields: Vec<String> = vec![
-                    self.file.clone(),
-                    r.index.to_string(),
-                    r.start.to_string(),
-                    r.end.to_string(),
-                    self.labels[r.label].clone(),
-                ];
-                fields.extend(r.scores.iter().map(|p| format!("{p:.6}")));
-                fields.push(r.text.to_string());
-                if self.explain {
-                    let e: Vec<String> = r
-                        .explain
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|(t, w)| format!("{t}:{w:.4}"))
-                        .collect();
-                    fields.push(e.join(";"));
-                }
-                write_csv_row(&mut self.out, fields.iter().map(String::as_str))?;
-            }
-            Format::Table => {
-                let lw = self.label_width();
-                let prefix = 5 + 2 + lw + 2 + 5 + 2;
-                let room = self.width.saturating_sub(prefix).max(10);
-                let text = one_line(r.text);
-                writeln!(
-                    self.out,
-                    "{:>5}  {:<lw$}  {:>5.2}  {}",
-                    r.index,
-                    self.labels[r.label],
-                    r.scores[r.label],
-                    cut(&text, room)
-                )?;
-                if let Some(ex) = r.explain {
-                    if !ex.is_empty() {
-                        let terms: Vec<String> = ex
-                            .iter()
-                            .map(|(t, w)| format!("{} (+{w:.2})", one_line(t)))
-                            .collect();
-                        writeln!(
-                            self.out,
-                            "{:prefix$}why: {}",
-                            "",
-                            cut(&terms.join(", "), room)
-                        )?;
-                    }
-                }
-            }
+            self.out.write_all(&f.buf[hole + skip..end])?;
         }
         Ok(())
     }
