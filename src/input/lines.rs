@@ -208,15 +208,11 @@ impl<R: BufRead> LineReader<R> {
                 self.buf.clear();
                 return Ok(true);
             }
-            let avail = match self.inner.fill_buf() {
-                Ok(a) => a,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if avail.is_empty() {
+            if fill_len(&mut self.inner)? == 0 {
                 self.eof = true;
                 continue;
             }
+            let avail = self.inner.fill_buf()?;
             let room = self.max_line - self.buf.len();
             let window = &avail[..avail.len().min(room)];
             if let Some(i) = memchr::memchr(b'\n', window) {
@@ -339,15 +335,11 @@ impl<R: BufRead> ChunkReader<R> {
                 }
                 return Ok(Some(self.hand_out(self.pending.len(), false, buf)));
             }
-            let avail = match self.inner.fill_buf() {
-                Ok(a) => a,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if avail.is_empty() {
+            if fill_len(&mut self.inner)? == 0 {
                 self.eof = true;
                 continue;
             }
+            let avail = self.inner.fill_buf()?;
             let n = avail.len();
             self.pending.extend_from_slice(avail);
             self.inner.consume(n);
@@ -368,6 +360,18 @@ impl<R: BufRead> ChunkReader<R> {
         self.offset += n as u64;
         self.line_start = 0;
         chunk
+    }
+}
+
+/// How many bytes `inner.fill_buf()` has (0 at the end of input), tried again when
+/// interrupted. After a non-zero answer, `fill_buf` hands out those bytes without reading.
+fn fill_len<R: BufRead>(inner: &mut R) -> io::Result<usize> {
+    loop {
+        match inner.fill_buf() {
+            Ok(a) => return Ok(a.len()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
     }
 }
 

@@ -144,6 +144,16 @@ pub struct Formatter {
     hole_at: usize,
 }
 
+/// Width of the table's label column.
+fn label_width(labels: &[String]) -> usize {
+    labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5)
+}
+
 /// Records formatted by a [`Formatter`], waiting for their indices.
 #[derive(Debug, Clone, Default)]
 pub struct Formatted {
@@ -220,12 +230,7 @@ impl Formatter {
     }
 
     fn label_width(&self) -> usize {
-        self.labels
-            .iter()
-            .map(|l| l.chars().count())
-            .max()
-            .unwrap_or(5)
-            .max(5)
+        label_width(&self.labels)
     }
 
     fn write_record(&self, out: &mut Vec<u8>, r: &Record) -> io::Result<()> {
@@ -410,12 +415,7 @@ impl<W: Write> Writer<W> {
     }
 
     fn label_width(&self) -> usize {
-        self.labels
-            .iter()
-            .map(|l| l.chars().count())
-            .max()
-            .unwrap_or(5)
-            .max(5)
+        label_width(&self.labels)
     }
 
     /// The formatter of the current input's records (see [`Formatter`]).
