@@ -25,13 +25,34 @@ pub(crate) fn warn(msg: &str) {
 /// Bytes of input per chunk (a chunk holds whole lines, so it may be longer).
 const CHUNK_BYTES: usize = 256 << 10;
 
-pub(crate) struct Scorer<'a> {
-    pub(crate) model: &'a Classifier,
-    pub(crate) k: usize,
-    pub(crate) explain: Option<usize>,
+/// A model with its worker threads and their scratch space: what [`classify_one`] runs on.
+pub struct Scorer<'a> {
+    model: &'a Classifier,
+    k: usize,
+    explain: Option<usize>,
     /// One scratch per worker thread (and one for the calling thread).
-    pub(crate) scratch: Vec<Mutex<ScoreScratch>>,
-    pub(crate) pool: rayon::ThreadPool,
+    scratch: Vec<Mutex<ScoreScratch>>,
+    pool: rayon::ThreadPool,
+}
+
+impl<'a> Scorer<'a> {
+    /// `model` on `threads` worker threads (1: everything on the calling thread), with
+    /// the `explain` terms that pushed most toward each label when given.
+    pub fn new(model: &'a Classifier, explain: Option<usize>, threads: usize) -> Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .context("cannot start worker threads")?;
+        Ok(Scorer {
+            model,
+            k: model.labels().len(),
+            explain,
+            scratch: (0..=threads)
+                .map(|_| Mutex::new(ScoreScratch::default()))
+                .collect(),
+            pool,
+        })
+    }
 }
 
 /// The warnings an input can give, in the order they are given for one line.
@@ -198,7 +219,9 @@ impl<W: Write> Sink<'_, W> {
 
 /// Classifies one input, streaming: chunks of lines are read here, split, scored and
 /// formatted on the workers (a few chunks ahead), and written here in input order.
-pub(crate) fn classify_one<W: Write>(
+/// The records go to `writer` after its [`Writer::begin_file`] (the caller's, with the
+/// input's name), and the input's summary after them.
+pub fn classify_one<W: Write>(
     reader: Box<dyn BufRead + '_>,
     name: &str,
     lines_mode: bool,
