@@ -1,6 +1,8 @@
 //! Criterion benches of the article path: the sentence splitter alone (the fast one
-//! and the full-rules reference), and raw article bytes to output records. Throughput
-//! is in bytes of input per second.
+//! and the full-rules reference), and raw article bytes to output records (the classify
+//! stream with the built-in model, one thread, into memory). Throughput is in bytes of
+//! input per second; ids of the article path carry the sentence count
+//! (`article_path/labels/articles/sentences=9240`), for sentences per second.
 //!
 //! The text is the project's sample articles (`../shared/articles/*.txt`, read at run
 //! time, never copied here) repeated to about 1 MB; where they are absent, text
@@ -10,7 +12,10 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use stance::flows::classify::{classify_one, Scorer};
 use stance::input::{read_labelled, Columns};
+use stance::output::{Format, Writer};
+use stance::Classifier;
 use stance::sentences::{self, Span};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -116,5 +121,33 @@ fn bench_split(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_split);
+fn bench_article_path(c: &mut Criterion) {
+    let model = Classifier::builtin().unwrap();
+    let scorer = Scorer::new(&model, None, 1).unwrap();
+    let mut g = c.benchmark_group("article_path");
+    g.sample_size(20);
+    for (name, text) in inputs() {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        let sentences = sentences::split(&text).len();
+        for format in [Format::Labels, Format::Jsonl] {
+            let mut out = Vec::with_capacity(text.len() * 4);
+            let id = format!("{format:?}/{name}/sentences={sentences}").to_lowercase();
+            g.bench_function(BenchmarkId::from_parameter(id), |b| {
+                b.iter(|| {
+                    out.clear();
+                    let mut w = Writer::new(&mut out, format, model.labels().to_vec(), 100);
+                    w.begin_file("bench");
+                    let input = Box::new(black_box(text.as_bytes()));
+                    classify_one(input, "bench", false, &scorer, &mut w).unwrap();
+                    w.finish().unwrap();
+                    drop(w);
+                    out.len()
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_split, bench_article_path);
 criterion_main!(benches);
