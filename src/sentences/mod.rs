@@ -43,7 +43,12 @@
 //! runs of spaces or punctuation after a full stop, so very long lines are fed
 //! to it in bounded chunks (cut before long punctuation runs, else at
 //! whitespace), and each chunk seam is decided by the same rules.
-//! No allocation happens besides pushing spans.
+//!
+//! Speed: the rules of UAX #29 are run only on small windows around the chars after
+//! which it can break (see `uax_breaks`), and the scans for line breaks, stops and
+//! terminators pass over plain ASCII a block or a `memchr` at a time. The spans are
+//! exactly those of [`reference`](mod@reference), the same steps with UAX #29 run over every chunk,
+//! which the tests compare it with. Scratch space is allocated once per call.
 
 use unicode_segmentation::GraphemeCursor;
 
@@ -161,7 +166,7 @@ struct LineScratch {
 }
 
 /// Splits one line `text[start..end]` (no line breaks inside): the same steps as
-/// [`reference`]'s, with UAX #29 run only around terminators ([`uax_breaks`]).
+/// [`reference`](mod@reference)'s, with UAX #29 run only around terminators ([`uax_breaks`]).
 fn split_line(
     text: &str,
     start: usize,
