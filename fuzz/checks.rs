@@ -70,6 +70,14 @@ pub fn split_checked(text: &str) -> (Vec<Span>, usize) {
         sentences::split(text),
         "split and split_counting_cuts differ"
     );
+    // The fast splitter against the full UAX #29 rules on every chunk.
+    let mut full = Vec::new();
+    let full_cuts = sentences::reference::split_counting_cuts(text, &mut full);
+    assert_eq!(
+        (&spans, cuts),
+        (&full, full_cuts),
+        "the fast splitter and the reference differ on {text:?}"
+    );
     let longest_line = text.split(is_line_break).map(str::len).max().unwrap_or(0);
     if longest_line <= MAX_SENTENCE_BYTES {
         assert_eq!(cuts, 0, "a cut reported where no line is over the limit");

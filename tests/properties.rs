@@ -59,6 +59,16 @@ proptest! {
         prop_assert!(cuts == 0 || over);
     }
 
+    /// Dense in what the UAX #29 rules look at (terminators, closers, spaces, marks,
+    /// format chars, upper and lower case, digits): the fast splitter against the full
+    /// rules (`split_checked` compares them).
+    #[test]
+    fn fast_splitter_equals_full_rules_on_terminator_dense_text(
+        t in "[aBz9 .!?\"')(“”’\u{301}\u{200b}\u{a0}。！…؟‼\u{2024}\u{fe52}\t,]{0,400}"
+    ) {
+        checks::split_checked(&t);
+    }
+
     #[test]
     fn arbitrary_bytes_split_and_stream_without_loss(b in prop::collection::vec(any::<u8>(), 0..600)) {
         checks::split_tokenize(&b);

@@ -4,7 +4,7 @@
 //! in the input, a file or a model (a one-line message on stderr names the file), 2 a
 //! usage error.
 
-use crate::classifier::{Classifier, ScoreScratch, TrainSettings};
+use crate::classifier::{Classifier, TrainSettings};
 use crate::features::embed::{Embedding, EmbeddingTable};
 use crate::features::TfidfConfig;
 use crate::flows::classify::{classify_one, open_input, warn, Scorer};
@@ -19,7 +19,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
@@ -609,19 +608,7 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
     } else {
         usize::from(a.threads)
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start worker threads")?;
-    let scorer = Scorer {
-        model,
-        k: model.labels().len(),
-        explain: a.explain.then_some(a.explain_terms),
-        scratch: (0..=threads)
-            .map(|_| Mutex::new(ScoreScratch::default()))
-            .collect(),
-        pool,
-    };
+    let scorer = Scorer::new(model, a.explain.then_some(a.explain_terms), threads)?;
     let mut failed = false;
     // A directory stands for the text files under it; one that cannot be read is an
     // error of its own, and the other inputs are still classified.

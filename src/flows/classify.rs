@@ -1,16 +1,17 @@
-//! The classify stream: an input's lines read into batches of sentences, scored on
-//! worker threads, and written in input order, with memory bounded whatever the
-//! input's size.
+//! The classify stream: an input cut into chunks of whole lines on the calling thread;
+//! each chunk split into sentences, scored and formatted on a worker thread; the
+//! formatted chunks written in input order. Memory stays bounded whatever the input's
+//! size: a few chunks are in flight at once.
 
 use crate::classifier::{argmax, Classifier, ScoreScratch};
-use crate::input::LineReader;
-use crate::output::{Record, Summary, Writer};
+use crate::input::{Chunk, ChunkReader, Line};
+use crate::output::{Formatted, Formatter, Record, Summary, Writer};
 use crate::sentences::{self, Span};
 use anyhow::{bail, Context, Result};
-use rayon::prelude::*;
+use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 
 /// Prints a warning on stderr (ignoring a failure to: a warning must not end the run).
 pub(crate) fn warn(msg: &str) {
@@ -21,121 +22,155 @@ pub(crate) fn warn(msg: &str) {
     );
 }
 
-/// A sentence in a [`Batch`]: `(start, end)` in the batch text, and in the input.
-type Item = ((usize, usize), (u64, u64));
+/// Bytes of input per chunk (a chunk holds whole lines, so it may be longer).
+const CHUNK_BYTES: usize = 256 << 10;
 
-/// Sentences waiting to be scored: their text in one buffer, with spans.
-#[derive(Default)]
-pub(crate) struct Batch {
-    text: String,
-    items: Vec<Item>,
-    /// Indices in `items` of the first sentence of each input line (a paragraph).
-    firsts: Vec<usize>,
+/// A model with its worker threads and their scratch space: what [`classify_one`] runs on.
+pub struct Scorer<'a> {
+    model: &'a Classifier,
+    k: usize,
+    explain: Option<usize>,
+    /// One scratch per worker thread (and one for the calling thread).
+    scratch: Vec<Mutex<ScoreScratch>>,
+    pool: rayon::ThreadPool,
 }
 
-/// A batch's scores (and explanations), `k` per sentence.
-#[derive(Default)]
-struct Scores {
-    scores: Vec<f32>,
-    explains: Vec<Vec<(String, f32)>>,
-}
-
-/// A scored batch waiting to be written, and spare buffers for the next one's scores.
-#[derive(Default)]
-struct Scored {
-    batch: Batch,
-    scored: Scores,
-    spare: Scores,
-}
-
-impl Scored {
-    /// Writes the batch's records (none once written) and counts them in `summary`.
-    fn write<W: Write>(
-        &mut self,
-        k: usize,
-        index: &mut u64,
-        summary: &mut Summary,
-        writer: &mut Writer<W>,
-    ) -> Result<()> {
-        let (batch, sc) = (&mut self.batch, &self.scored);
-        let mut firsts = batch.firsts.iter().peekable();
-        for (j, ((a, b), (start, end))) in batch.items.iter().enumerate() {
-            let paragraph = firsts.next_if(|&&f| f == j).is_some();
-            let p = &sc.scores[j * k..j * k + k];
-            let label = argmax(p);
-            summary.add(label, p);
-            writer.record(&Record {
-                index: *index,
-                start: *start,
-                end: *end,
-                text: &batch.text[*a..*b],
-                label,
-                scores: p,
-                explain: sc.explains.get(j).map(Vec::as_slice),
-                paragraph,
-            })?;
-            *index += 1;
-        }
-        batch.items.clear();
-        batch.firsts.clear();
-        Ok(())
+impl<'a> Scorer<'a> {
+    /// `model` on `threads` worker threads (1: everything on the calling thread), with
+    /// the `explain` terms that pushed most toward each label when given.
+    pub fn new(model: &'a Classifier, explain: Option<usize>, threads: usize) -> Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .context("cannot start worker threads")?;
+        Ok(Scorer {
+            model,
+            k: model.labels().len(),
+            explain,
+            scratch: (0..=threads)
+                .map(|_| Mutex::new(ScoreScratch::default()))
+                .collect(),
+            pool,
+        })
     }
 }
 
-const BATCH_SENTENCES: usize = 8192;
-const BATCH_BYTES: usize = 4 << 20;
+/// The warnings an input can give, in the order they are given for one line.
+#[derive(Debug, Clone, Copy)]
+enum Warning {
+    Utf8,
+    LongLine,
+    LongSentence,
+}
 
-pub(crate) struct Scorer<'a> {
-    pub(crate) model: &'a Classifier,
-    pub(crate) k: usize,
-    pub(crate) explain: Option<usize>,
-    /// One scratch per worker thread (and one for the calling thread).
-    pub(crate) scratch: Vec<Mutex<ScoreScratch>>,
-    pub(crate) pool: rayon::ThreadPool,
+impl Warning {
+    const ALL: [Warning; 3] = [Warning::Utf8, Warning::LongLine, Warning::LongSentence];
+
+    fn message(self, name: &str) -> String {
+        match self {
+            Warning::Utf8 => format!("{name}: not valid UTF-8; invalid bytes read as U+FFFD"),
+            Warning::LongLine => format!(
+                "{name}: a line longer than {} bytes was cut into pieces",
+                crate::input::MAX_LINE_BYTES
+            ),
+            Warning::LongSentence => format!(
+                "{name}: a sentence longer than {} bytes was cut into pieces",
+                sentences::MAX_SENTENCE_BYTES
+            ),
+        }
+    }
+}
+
+/// A chunk's records, formatted, with what the writer needs besides.
+#[derive(Default)]
+struct Done {
+    /// The chunk's bytes, handed back for the next chunk to reuse.
+    bytes: Vec<u8>,
+    out: Formatted,
+    /// `k` scores per record, and its label.
+    scores: Vec<f32>,
+    labels: Vec<usize>,
+    /// For each [`Warning`], the first line of the chunk that gives it.
+    warnings: [Option<usize>; 3],
+    /// Scratch of the splitter.
+    line: Line,
+    spans: Vec<Span>,
 }
 
 impl Scorer<'_> {
-    fn score(&self, batch: &Batch, scores: &mut Vec<f32>, explains: &mut Vec<Vec<(String, f32)>>) {
+    /// Splits (or, in `lines_mode`, takes each line as a sentence), scores and formats
+    /// the chunk into `done`, with the scratch of the thread it runs on.
+    fn process(
+        &self,
+        chunk: Chunk,
+        lines_mode: bool,
+        formatter: &Formatter,
+        done: &mut Done,
+    ) -> io::Result<()> {
+        let slot = rayon::current_thread_index().map_or(0, |i| i + 1);
+        let mut scratch = self.scratch[slot].lock().unwrap_or_else(|p| p.into_inner());
         let k = self.k;
-        scores.clear();
-        scores.resize(batch.items.len() * k, 0.0);
-        explains.clear();
-        if self.explain.is_some() {
-            explains.resize(batch.items.len(), Vec::new());
-        }
-        let run = |items: &[Item], out: &mut [f32], ex: &mut [Vec<(String, f32)>]| {
-            let slot = rayon::current_thread_index().map_or(0, |i| i + 1);
-            let mut scratch = self.scratch[slot].lock().unwrap_or_else(|p| p.into_inner());
-            for (j, ((a, b), _)) in items.iter().enumerate() {
-                let p = &mut out[j * k..j * k + k];
-                let text = &batch.text[*a..*b];
-                self.model.score_into(text, &mut scratch, p);
-                if let Some(n) = self.explain {
-                    ex[j] = self.model.explain_text(text, &mut scratch, argmax(p), n);
-                }
+        done.out.clear();
+        done.scores.clear();
+        done.labels.clear();
+        done.warnings = [None; 3];
+        let (line, spans) = (&mut done.line, &mut done.spans);
+        let mut lines = chunk.lines();
+        let mut n = 0;
+        while chunk.read_line(&mut lines, line) {
+            let mut flag = |w: Warning| {
+                done.warnings[w as usize].get_or_insert(n);
+            };
+            if line.map.is_some() {
+                flag(Warning::Utf8);
             }
-        };
-        const CHUNK: usize = 512;
-        if self.scratch.len() <= 2 || batch.items.len() <= CHUNK {
-            run(&batch.items, scores, explains);
-        } else if self.explain.is_some() {
-            self.pool.install(|| {
-                batch
-                    .items
-                    .par_chunks(CHUNK)
-                    .zip(scores.par_chunks_mut(CHUNK * k))
-                    .zip(explains.par_chunks_mut(CHUNK))
-                    .for_each(|((it, sc), ex)| run(it, sc, ex))
-            });
-        } else {
-            self.pool.install(|| {
-                batch
-                    .items
-                    .par_chunks(CHUNK)
-                    .zip(scores.par_chunks_mut(CHUNK * k))
-                    .for_each(|(it, sc)| run(it, sc, &mut []))
-            });
+            if line.cut {
+                flag(Warning::LongLine);
+            }
+            spans.clear();
+            if lines_mode {
+                // One record per line: a blank line is an empty sentence at its start.
+                let t = line.text.trim();
+                let start = match t.is_empty() {
+                    true => 0,
+                    false => t.as_ptr() as usize - line.text.as_ptr() as usize,
+                };
+                spans.push(Span {
+                    start,
+                    end: start + t.len(),
+                });
+            } else if sentences::split_counting_cuts(&line.text, spans) > 0 {
+                flag(Warning::LongSentence);
+            }
+            for (i, s) in spans.iter().enumerate() {
+                let text = &line.text[s.start..s.end];
+                let at = done.scores.len();
+                done.scores.resize(at + k, 0.0);
+                let p = &mut done.scores[at..];
+                self.model.score_into(text, &mut scratch, p);
+                let label = argmax(p);
+                let explain = self
+                    .explain
+                    .map(|m| self.model.explain_text(text, &mut scratch, label, m));
+                done.labels.push(label);
+                formatter.record(
+                    &mut done.out,
+                    &Record {
+                        index: 0,
+                        start: line.raw_offset(s.start),
+                        end: line.raw_offset(s.end),
+                        text,
+                        label,
+                        scores: &done.scores[at..],
+                        explain: explain.as_deref(),
+                        paragraph: i == 0,
+                    },
+                )?;
+            }
+            n += 1;
         }
+        done.bytes = chunk.bytes;
+        Ok(())
     }
 }
 
@@ -150,90 +185,45 @@ pub(crate) fn open_input(path: &Path) -> Result<BufReader<std::fs::File>> {
     Ok(BufReader::with_capacity(1 << 18, f))
 }
 
-/// Reads one input's lines into batches of sentences.
-struct BatchReader<'a> {
-    lines: LineReader<Box<dyn BufRead + 'a>>,
-    line: crate::input::Line,
-    spans: Vec<Span>,
-    name: &'a str,
-    lines_mode: bool,
-    warned: (bool, bool, bool),
-    done: bool,
+/// The writing end of the stream: records in input order, the summary, and each
+/// warning once, at the first line that gives it.
+struct Sink<'w, W: Write> {
+    writer: &'w mut Writer<W>,
+    name: &'w str,
+    k: usize,
+    summary: Summary,
+    index: u64,
+    warned: [bool; 3],
 }
 
-impl BatchReader<'_> {
-    /// Fills `batch` with the next sentences (empty only at the end of the input).
-    fn fill(&mut self, batch: &mut Batch) -> Result<()> {
-        let name = self.name;
-        batch.text.clear();
-        batch.items.clear();
-        batch.firsts.clear();
-        while !self.done && batch.items.len() < BATCH_SENTENCES && batch.text.len() < BATCH_BYTES {
-            let line = &mut self.line;
-            if !self
-                .lines
-                .read_line(line)
-                .with_context(|| format!("{name}: cannot read"))?
-            {
-                self.done = true;
-                break;
-            }
-            let (warned_utf8, warned_cut, warned_long) = &mut self.warned;
-            if line.map.is_some() && !*warned_utf8 {
-                *warned_utf8 = true;
-                warn(&format!(
-                    "{name}: not valid UTF-8; invalid bytes read as U+FFFD"
-                ));
-            }
-            if line.cut && !*warned_cut {
-                *warned_cut = true;
-                warn(&format!(
-                    "{name}: a line longer than {} bytes was cut into pieces",
-                    crate::input::MAX_LINE_BYTES
-                ));
-            }
-            let spans = &mut self.spans;
-            spans.clear();
-            if self.lines_mode {
-                // One record per line: a blank line is an empty sentence at its start.
-                let t = line.text.trim();
-                let start = match t.is_empty() {
-                    true => 0,
-                    false => t.as_ptr() as usize - line.text.as_ptr() as usize,
-                };
-                spans.push(Span {
-                    start,
-                    end: start + t.len(),
-                });
-            } else {
-                let cuts = sentences::split_counting_cuts(&line.text, spans);
-                if cuts > 0 && !*warned_long {
-                    *warned_long = true;
-                    warn(&format!(
-                        "{name}: a sentence longer than {} bytes was cut into pieces",
-                        sentences::MAX_SENTENCE_BYTES
-                    ));
-                }
-            }
-            if !spans.is_empty() {
-                batch.firsts.push(batch.items.len());
-            }
-            for s in spans.iter() {
-                let a = batch.text.len();
-                batch.text.push_str(&line.text[s.start..s.end]);
-                batch.items.push((
-                    (a, batch.text.len()),
-                    (line.raw_offset(s.start), line.raw_offset(s.end)),
-                ));
+impl<W: Write> Sink<'_, W> {
+    fn write(&mut self, done: &Done) -> io::Result<()> {
+        let mut first: Vec<(usize, Warning)> = Warning::ALL
+            .iter()
+            .filter_map(|&w| done.warnings[w as usize].map(|line| (line, w)))
+            .collect();
+        // By line, and for one line in the order of `Warning::ALL`.
+        first.sort_by_key(|&(line, w)| (line, w as usize));
+        for (_, w) in first {
+            if !std::mem::replace(&mut self.warned[w as usize], true) {
+                warn(&w.message(self.name));
             }
         }
+        for (p, &label) in done.scores.chunks_exact(self.k).zip(&done.labels) {
+            self.summary.add(label, p);
+            self.writer.tally(label, p);
+        }
+        self.writer.write_formatted(&done.out, self.index)?;
+        self.index += done.out.len() as u64;
         Ok(())
     }
 }
 
-/// Classifies one input, streaming: read a batch of lines, split, score, write. With
-/// worker threads, the next batch is read while the workers score this one.
-pub(crate) fn classify_one<W: Write>(
+/// Classifies one input, streaming: chunks of lines are read here, split, scored and
+/// formatted on the workers (a few chunks ahead), and written here in input order.
+/// The records go to `writer` after its [`Writer::begin_file`] (the caller's, with the
+/// input's name), and the input's summary after them.
+pub fn classify_one<W: Write>(
     reader: Box<dyn BufRead + '_>,
     name: &str,
     lines_mode: bool,
@@ -242,50 +232,79 @@ pub(crate) fn classify_one<W: Write>(
 ) -> Result<()> {
     let (reader, _, offset) =
         crate::input::open_text(reader).with_context(|| format!("{name}: cannot read"))?;
-    let mut input = BatchReader {
-        lines: LineReader::new(reader).starting_at(offset),
-        line: crate::input::Line::default(),
-        spans: Vec::new(),
+    let mut chunks = ChunkReader::new(reader, offset, CHUNK_BYTES);
+    let formatter = writer.formatter().clone();
+    let mut sink = Sink {
+        writer,
         name,
-        lines_mode,
-        warned: (false, false, false),
-        done: false,
+        k: scorer.k,
+        summary: Summary::new(scorer.k),
+        index: 0,
+        warned: [false; 3],
     };
-    // Three batches in turn: the workers score one while this thread writes the
-    // records of the one before and reads the one after.
-    let (mut done, mut batch, mut next) = (Scored::default(), Batch::default(), Batch::default());
-    let mut summary = Summary::new(scorer.k);
-    let mut index = 0u64;
-    input.fill(&mut batch)?;
-    while !batch.items.is_empty() {
-        // A read error ends the input, after the sentences read before it are written.
-        let mut read = Ok(());
-        let mut wrote = Ok(());
-        let mut scored = std::mem::take(&mut done.spare);
-        if scorer.scratch.len() > 2 {
-            scorer.pool.in_place_scope(|s| {
-                s.spawn(|_| scorer.score(&batch, &mut scored.scores, &mut scored.explains));
-                wrote = done.write(scorer.k, &mut index, &mut summary, writer);
-                read = input.fill(&mut next);
-            });
-        } else {
-            scorer.score(&batch, &mut scored.scores, &mut scored.explains);
-            wrote = done.write(scorer.k, &mut index, &mut summary, writer);
-            read = input.fill(&mut next);
+    let cannot_read = |e: io::Error| anyhow::Error::new(e).context(format!("{name}: cannot read"));
+    let workers = scorer.scratch.len() - 1;
+    // A read error ends the input, after the sentences of the chunks read before it are
+    // written.
+    let mut read = Ok(());
+    if workers <= 1 {
+        let mut done = Done::default();
+        loop {
+            match chunks.next_chunk(std::mem::take(&mut done.bytes)) {
+                Ok(Some(chunk)) => {
+                    scorer.process(chunk, lines_mode, &formatter, &mut done)?;
+                    sink.write(&done)?;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    read = Err(e);
+                    break;
+                }
+            }
         }
+    } else {
+        // Chunks in flight: enough to keep every worker busy while this thread writes.
+        let ahead = 2 * workers + 1;
+        let mut spare: Vec<Done> = Vec::new();
+        let wrote = scorer.pool.in_place_scope(|s| -> io::Result<()> {
+            let mut queue = VecDeque::new();
+            let mut more = true;
+            loop {
+                while more && queue.len() < ahead {
+                    let mut done = spare.pop().unwrap_or_default();
+                    match chunks.next_chunk(std::mem::take(&mut done.bytes)) {
+                        Ok(Some(chunk)) => {
+                            let (tx, rx) = mpsc::sync_channel(1);
+                            let formatter = &formatter;
+                            s.spawn(move |_| {
+                                let res = scorer.process(chunk, lines_mode, formatter, &mut done);
+                                // The receiver is gone only when writing failed.
+                                let _ = tx.send(res.map(|()| done));
+                            });
+                            queue.push_back(rx);
+                        }
+                        Ok(None) => more = false,
+                        Err(e) => {
+                            read = Err(e);
+                            more = false;
+                        }
+                    }
+                }
+                let Some(rx) = queue.pop_front() else {
+                    return Ok(());
+                };
+                // A worker that panicked drops its sender; the scope then re-raises it.
+                let Ok(res) = rx.recv() else {
+                    return Ok(());
+                };
+                let done = res?;
+                sink.write(&done)?;
+                spare.push(done);
+            }
+        });
         wrote?;
-        // The batch just scored is written next time round, the one just read is
-        // scored, and the one just written (now empty) takes the next read.
-        std::mem::swap(&mut done.batch, &mut batch);
-        std::mem::swap(&mut batch, &mut next);
-        std::mem::swap(&mut done.scored, &mut scored);
-        done.spare = scored;
-        if read.is_err() {
-            done.write(scorer.k, &mut index, &mut summary, writer)?;
-            read?;
-        }
     }
-    done.write(scorer.k, &mut index, &mut summary, writer)?;
-    writer.end_file(&summary)?;
+    read.map_err(cannot_read)?;
+    sink.writer.end_file(&sink.summary)?;
     Ok(())
 }

@@ -208,15 +208,11 @@ impl<R: BufRead> LineReader<R> {
                 self.buf.clear();
                 return Ok(true);
             }
-            let avail = match self.inner.fill_buf() {
-                Ok(a) => a,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if avail.is_empty() {
+            if fill_len(&mut self.inner)? == 0 {
                 self.eof = true;
                 continue;
             }
+            let avail = self.inner.fill_buf()?;
             let room = self.max_line - self.buf.len();
             let window = &avail[..avail.len().min(room)];
             if let Some(i) = memchr::memchr(b'\n', window) {
@@ -244,6 +240,138 @@ impl<R: BufRead> LineReader<R> {
         let at = self.offset;
         self.offset += n;
         at
+    }
+}
+
+/// Raw input cut into chunks of whole lines, for lines to be read (and split) on other
+/// threads: each chunk, read with a [`LineReader`] starting at its offset, gives the
+/// very lines a `LineReader` over the whole input gives there. A chunk ends after a
+/// line break, or where a line longer than the cap is cut ([`Chunk::ends_in_cut`]).
+/// The only work per byte here is looking for line feeds (memchr).
+pub struct ChunkReader<R> {
+    inner: R,
+    max_line: usize,
+    target: usize,
+    /// Bytes read and not handed out yet; `pending[0]` is at input offset `offset`.
+    pending: Vec<u8>,
+    offset: u64,
+    /// Where the line being looked at starts in `pending`.
+    line_start: usize,
+    eof: bool,
+}
+
+/// A piece of the input made of whole lines.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Chunk {
+    pub bytes: Vec<u8>,
+    /// Input offset of `bytes[0]`.
+    pub offset: u64,
+    /// The last line is the piece of a line cut at the cap, not ended by a line feed.
+    pub ends_in_cut: bool,
+}
+
+impl Chunk {
+    /// Reads the chunk's next line into `line`, as the [`LineReader`] over the whole input
+    /// would (`reader` reads `self.bytes`: see [`Chunk::lines`]).
+    pub fn read_line(&self, reader: &mut LineReader<&[u8]>, line: &mut Line) -> bool {
+        // Reading from memory cannot fail.
+        if !reader.read_line(line).unwrap_or(false) {
+            return false;
+        }
+        if self.ends_in_cut
+            && line.raw_offset(line.text.len()) == self.offset + self.bytes.len() as u64
+        {
+            line.cut = true;
+        }
+        true
+    }
+
+    /// A line reader over the chunk (lines are read with [`Chunk::read_line`]).
+    pub fn lines(&self) -> LineReader<&[u8]> {
+        LineReader::new(&self.bytes[..]).starting_at(self.offset)
+    }
+}
+
+impl<R: BufRead> ChunkReader<R> {
+    /// Chunks of about `target` bytes (more when a line is longer) of `inner`, whose
+    /// first byte is at input offset `offset`.
+    pub fn new(inner: R, offset: u64, target: usize) -> Self {
+        ChunkReader {
+            inner,
+            max_line: MAX_LINE_BYTES,
+            target: target.max(1),
+            pending: Vec::new(),
+            offset,
+            line_start: 0,
+            eof: false,
+        }
+    }
+
+    /// The next chunk (`None` at the end of input), in `buf`'s memory if given.
+    pub fn next_chunk(&mut self, buf: Vec<u8>) -> io::Result<Option<Chunk>> {
+        loop {
+            // Skip whole lines, as LineReader would find them.
+            while self.line_start < self.target {
+                let from = self.line_start;
+                let window = &self.pending[from..self.pending.len().min(from + self.max_line)];
+                match memchr::memchr(b'\n', window) {
+                    Some(i) => self.line_start = from + i + 1,
+                    None => break,
+                }
+            }
+            if self.line_start >= self.target {
+                return Ok(Some(self.hand_out(self.line_start, false, buf)));
+            }
+            let rest = self.pending.len() - self.line_start;
+            if rest >= self.max_line {
+                let from = self.line_start;
+                let cut =
+                    from + cut_point(&self.pending[from..from + self.max_line], self.max_line);
+                return Ok(Some(self.hand_out(cut, true, buf)));
+            }
+            if self.eof {
+                if self.pending.is_empty() {
+                    return Ok(None);
+                }
+                return Ok(Some(self.hand_out(self.pending.len(), false, buf)));
+            }
+            if fill_len(&mut self.inner)? == 0 {
+                self.eof = true;
+                continue;
+            }
+            let avail = self.inner.fill_buf()?;
+            let n = avail.len();
+            self.pending.extend_from_slice(avail);
+            self.inner.consume(n);
+        }
+    }
+
+    /// Hands out `pending[..n]`, keeping the rest in `buf`'s memory.
+    fn hand_out(&mut self, n: usize, ends_in_cut: bool, mut buf: Vec<u8>) -> Chunk {
+        buf.clear();
+        buf.extend_from_slice(&self.pending[n..]);
+        let mut bytes = std::mem::replace(&mut self.pending, buf);
+        bytes.truncate(n);
+        let chunk = Chunk {
+            bytes,
+            offset: self.offset,
+            ends_in_cut,
+        };
+        self.offset += n as u64;
+        self.line_start = 0;
+        chunk
+    }
+}
+
+/// How many bytes `inner.fill_buf()` has (0 at the end of input), tried again when
+/// interrupted. After a non-zero answer, `fill_buf` hands out those bytes without reading.
+fn fill_len<R: BufRead>(inner: &mut R) -> io::Result<usize> {
+    loop {
+        match inner.fill_buf() {
+            Ok(a) => return Ok(a.len()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -332,6 +460,53 @@ mod tests {
                 l.text.as_bytes()
             );
         }
+    }
+
+    /// Every line of the chunks, read as `classify` reads them.
+    fn chunk_lines(input: &[u8], max: usize, target: usize) -> Vec<Line> {
+        let mut r = ChunkReader::new(input, 0, target);
+        r.max_line = max;
+        let mut out = Vec::new();
+        while let Some(c) = r.next_chunk(Vec::new()).unwrap() {
+            assert!(!c.bytes.is_empty());
+            let mut lines = LineReader::with_max_line(&c.bytes[..], max).starting_at(c.offset);
+            let mut line = Line::default();
+            while c.read_line(&mut lines, &mut line) {
+                out.push(line.clone());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn chunks_give_the_lines_of_the_whole_input() {
+        let mut input = Vec::new();
+        let mut state = 7u32;
+        for _ in 0..3000 {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let piece: &[u8] = match state >> 28 {
+                0..=5 => b"word ",
+                6 => b"w\xc3\xa9rd",
+                7 => b"\n",
+                8 => b"\r\n",
+                9 => b"\xff",
+                10 => b"\n\n",
+                11 => b"\xe2\x80\x9c",
+                _ => b"longwordwithoutspace",
+            };
+            input.extend_from_slice(piece);
+        }
+        input.extend_from_slice(&[b'x'; 700]);
+        for max in [8, 33, 64, 1000, 1 << 20] {
+            for target in [1, 10, 100, 4096, 1 << 20] {
+                assert_eq!(
+                    chunk_lines(&input, max, target),
+                    lines(&input, max),
+                    "max {max}, target {target}"
+                );
+            }
+        }
+        assert!(chunk_lines(b"", 64, 10).is_empty());
     }
 
     #[test]

@@ -90,6 +90,7 @@ footer.bottom { color: #7a8191; font: .8rem system-ui, "DejaVu Sans", sans-serif
 "#;
 
 /// The page's state: which label is which colour, and where in a file we are.
+#[derive(Debug, Clone)]
 pub(super) struct Report {
     labels: Vec<String>,
     /// `data-label` and tooltip names, escaped once (`uncertain` last, with --min-prob).
@@ -173,20 +174,27 @@ impl Report {
         out.write_all(b"<div class=\"doc\">\n<p>")
     }
 
-    /// One sentence, shown with label `shown`; `first` when it is the file's first.
-    pub(super) fn record<W: Write>(
+    /// What comes before a sentence (and counts it): nothing before the file's first,
+    /// a new paragraph before the first sentence of a line, else a space.
+    pub(super) fn separator<W: Write>(
         &mut self,
         out: &mut W,
-        r: &Record,
+        paragraph: bool,
         first: bool,
-        shown: usize,
     ) -> io::Result<()> {
         self.sentences += 1;
-        if r.paragraph && !first {
+        if paragraph && !first {
             out.write_all(b"</p>\n<p>")?;
         } else if !first {
             out.write_all(b" ")?;
         }
+        Ok(())
+    }
+
+    /// One sentence, shown with label `shown`; returns where in what it wrote the
+    /// index (`r.index`) starts, so the index can be put in later.
+    pub(super) fn span(&self, out: &mut Vec<u8>, r: &Record, shown: usize) -> io::Result<usize> {
+        let start = out.len();
         let order = super::decide::top(r.scores, r.scores.len());
         let tip: Vec<String> = order
             .iter()
@@ -206,14 +214,19 @@ impl Report {
             .collect();
         write!(
             out,
-            "<span class=\"s l{}\" data-label=\"{}\" data-index=\"{}\" data-probs=\"{}\" title=\"{}\">{}</span>",
-            shown,
-            self.escaped[shown],
+            "<span class=\"s l{}\" data-label=\"{}\" data-index=\"",
+            shown, self.escaped[shown],
+        )?;
+        let hole = out.len() - start;
+        write!(
+            out,
+            "{}\" data-probs=\"{}\" title=\"{}\">{}</span>",
             r.index,
             probs.join(" "),
             tip,
             escape(r.text)
-        )
+        )?;
+        Ok(hole)
     }
 
     /// Closes a file's section with its bar and counts.
@@ -308,7 +321,8 @@ mod tests {
             explain: None,
             paragraph: true,
         };
-        r.record(&mut out, &rec, true, 3).unwrap();
+        r.separator(&mut out, rec.paragraph, true).unwrap();
+        r.span(&mut out, &rec, 3).unwrap();
         r.end_file(&mut out, &[0, 0, 0], Some(1)).unwrap();
         r.finish(&mut out).unwrap();
         let page = String::from_utf8(out).unwrap();

@@ -173,6 +173,301 @@ fn json_err(e: serde_json::Error) -> io::Error {
     }
 }
 
+/// Formats records into bytes exactly as [`Writer`] writes them, except for the
+/// record's index: that is a running count over the input, known only in input order,
+/// so the formatter writes a placeholder for it and notes where ([`Formatted`]), and
+/// [`Writer::write_formatted`] puts the index in. So records can be formatted on
+/// several threads and written in order. It knows what is decided with the scores
+/// (`uncertain`, top labels) and the input (its name, whether it is a web page), so it
+/// is made anew for each input ([`Writer::formatter`]).
+#[derive(Debug, Clone)]
+pub struct Formatter {
+    format: Format,
+    labels: Vec<String>,
+    /// Terminal width for the table.
+    width: usize,
+    /// Records carry explanations (CSV then has an `explain` column).
+    explain: bool,
+    file: String,
+    /// `Some("html")` for a web page.
+    source: Option<&'static str>,
+    /// CSV has a `source` column (`text` or `html`).
+    source_column: bool,
+    decide: Decisions,
+    /// The table wraps long sentences onto more lines instead of cutting them.
+    wrap: bool,
+    /// The table colours labels (ANSI escapes).
+    colour: bool,
+    /// The sentences' markup, for `--format html`.
+    report: Option<html::Report>,
+    /// Where in a record the index placeholder starts (not for `--format html`, where
+    /// it depends on the record).
+    hole_at: usize,
+}
+
+/// Width of the table's label column (room for `uncertain` with --min-prob).
+fn label_width(labels: &[String], uncertain: bool) -> usize {
+    labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5)
+        .max(if uncertain { UNCERTAIN.len() } else { 0 })
+}
+
+/// Records formatted by a [`Formatter`], waiting for their indices.
+#[derive(Debug, Clone, Default)]
+pub struct Formatted {
+    buf: Vec<u8>,
+    /// Where each record starts in `buf`.
+    starts: Vec<usize>,
+    /// Where each record's index placeholder starts in `buf`.
+    holes: Vec<usize>,
+    /// Whether each record is the first sentence of its line (a paragraph, for
+    /// `--format html`).
+    paragraphs: Vec<bool>,
+}
+
+impl Formatted {
+    /// Forgets the records, keeping the memory.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.starts.clear();
+        self.holes.clear();
+        self.paragraphs.clear();
+    }
+
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+}
+
+impl Formatter {
+    /// The placeholder written where a record's index goes (empty: the format has no
+    /// index).
+    fn placeholder(&self) -> &'static [u8] {
+        match self.format {
+            Format::Table => b"    0",
+            Format::Labels => b"",
+            Format::Json | Format::Jsonl | Format::Csv | Format::Html => b"0",
+        }
+    }
+
+    /// Where in a record (not `--format html`) the index placeholder starts.
+    fn hole_at(&self) -> usize {
+        match self.format {
+            Format::Jsonl => {
+                let name = serde_json::to_string(&self.file).unwrap_or_default();
+                "{\"file\":".len() + name.len() + ",\"sentence\":".len()
+            }
+            Format::Json => "{\"sentence\":".len(),
+            Format::Csv => {
+                // The file field (and the source) as CSV quotes them, and a comma.
+                let mut row = Vec::new();
+                let source = self.source.unwrap_or("text");
+                let fields: &[&str] = match self.source_column {
+                    true => &[&self.file, source, "0"],
+                    false => &[&self.file, "0"],
+                };
+                let _ = write_csv_row(&mut row, fields.iter().copied());
+                row.iter().rposition(|&b| b == b'0').unwrap_or(0)
+            }
+            Format::Table | Format::Labels | Format::Html => 0,
+        }
+    }
+
+    /// The index of the label a record is shown with: its best, or one past the
+    /// model's labels for `uncertain`.
+    fn shown(&self, r: &Record) -> usize {
+        if self.decide.uncertain(r.scores[r.label]) {
+            self.labels.len()
+        } else {
+            r.label
+        }
+    }
+
+    /// Appends `r` to `out` (its `index` is not used: see [`Formatter`]).
+    pub fn record(&self, out: &mut Formatted, r: &Record) -> io::Result<()> {
+        let start = out.buf.len();
+        let r = &Record { index: 0, ..*r };
+        let hole = match &self.report {
+            Some(rep) => start + rep.span(&mut out.buf, r, self.shown(r))?,
+            None => {
+                self.write_record(&mut out.buf, r)?;
+                start + self.hole_at
+            }
+        };
+        out.starts.push(start);
+        out.holes.push(hole);
+        out.paragraphs.push(r.paragraph);
+        debug_assert_eq!(
+            out.buf.get(hole..hole + self.placeholder().len()),
+            Some(self.placeholder())
+        );
+        Ok(())
+    }
+
+    fn label_width(&self) -> usize {
+        label_width(&self.labels, self.decide.min_prob.is_some())
+    }
+
+    /// A label for the table, padded to `w` and coloured when colour is on.
+    fn table_label(&self, i: usize, w: usize) -> String {
+        let name = label_name(&self.labels, i);
+        let padded = format!("{name:<w$}");
+        if !self.colour {
+            return padded;
+        }
+        let style = console::Style::new().force_styling(true);
+        let style = match name {
+            "positive" => style.green(),
+            "criticism" => style.red(),
+            "anticipation" => style.blue(),
+            "neutral" => style.dim(),
+            UNCERTAIN => style.yellow(),
+            _ => [style.clone().magenta(), style.clone().cyan()][i % 2].clone(),
+        };
+        style.apply_to(padded).to_string()
+    }
+
+    fn write_record(&self, out: &mut Vec<u8>, r: &Record) -> io::Result<()> {
+        let shown = self.shown(r);
+        match self.format {
+            Format::Html => {}
+            Format::Labels => {
+                out.write_all(label_name(&self.labels, shown).as_bytes())?;
+                if let Some(ex) = r.explain {
+                    for (i, (t, _)) in ex.iter().enumerate() {
+                        out.write_all(if i == 0 { b"\t" } else { b", " })?;
+                        out.write_all(t.as_bytes())?;
+                    }
+                }
+                out.write_all(b"\n")?;
+            }
+            Format::Jsonl | Format::Json => {
+                let j = JsonRecord {
+                    file: (self.format == Format::Jsonl).then_some(self.file.as_str()),
+                    source: self.source,
+                    rec: r,
+                    labels: &self.labels,
+                    label: label_name(&self.labels, shown),
+                    top: top_labels(&self.labels, r, self.decide.top_k),
+                };
+                serde_json::to_writer(&mut *out, &j).map_err(json_err)?;
+                if self.format == Format::Jsonl {
+                    out.write_all(b"\n")?;
+                }
+            }
+            Format::Csv => {
+                let mut fields: Vec<String> = vec![
+                    self.file.clone(),
+                    r.index.to_string(),
+                    r.start.to_string(),
+                    r.end.to_string(),
+                    label_name(&self.labels, shown).to_string(),
+                ];
+                if self.source_column {
+                    fields.insert(1, self.source.unwrap_or("text").to_string());
+                }
+                fields.extend(r.scores.iter().map(|p| format!("{p:.6}")));
+                fields.push(r.text.to_string());
+                if self.explain {
+                    let e: Vec<String> = r
+                        .explain
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|(t, w)| format!("{t}:{w:.4}"))
+                        .collect();
+                    fields.push(e.join(";"));
+                }
+                if self.decide.top_k > 0 {
+                    let t: Vec<String> = top_labels(&self.labels, r, self.decide.top_k)
+                        .iter()
+                        .map(|(l, p)| format!("{l}:{p:.6}"))
+                        .collect();
+                    fields.push(t.join(";"));
+                }
+                write_csv_row(&mut *out, fields.iter().map(String::as_str))?;
+            }
+            Format::Table => {
+                let lw = self.label_width();
+                let prefix = 5 + 2 + lw + 2 + 5 + 2;
+                let room = self.width.saturating_sub(prefix).max(10);
+                let text = one_line(r.text);
+                let label = self.table_label(shown, lw);
+                if self.wrap {
+                    let lines = textwrap::wrap(&text, room);
+                    for (i, line) in lines.iter().enumerate() {
+                        match i {
+                            0 => writeln!(
+                                out,
+                                "{:>5}  {label}  {:>5.2}  {line}",
+                                r.index, r.scores[r.label]
+                            )?,
+                            _ => writeln!(out, "{:prefix$}{line}", "")?,
+                        }
+                    }
+                } else {
+                    writeln!(
+                        out,
+                        "{:>5}  {label}  {:>5.2}  {}",
+                        r.index,
+                        r.scores[r.label],
+                        cut(&text, room)
+                    )?;
+                }
+                if self.decide.top_k > 0 {
+                    let t: Vec<String> = top_labels(&self.labels, r, self.decide.top_k)
+                        .iter()
+                        .map(|(l, p)| format!("{} {p:.2}", one_line(l)))
+                        .collect();
+                    self.table_more(out, "top: ", &t.join(", "), prefix, room)?;
+                }
+                if let Some(ex) = r.explain {
+                    if !ex.is_empty() {
+                        let terms: Vec<String> = ex
+                            .iter()
+                            .map(|(t, w)| format!("{} (+{w:.2})", one_line(t)))
+                            .collect();
+                        let terms = terms.join(", ");
+                        self.table_more(out, "why: ", &terms, prefix, room)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A `why:` or `top:` line under a table row: cut to the room, or wrapped.
+    fn table_more(
+        &self,
+        out: &mut Vec<u8>,
+        head: &str,
+        text: &str,
+        prefix: usize,
+        room: usize,
+    ) -> io::Result<()> {
+        if !self.wrap {
+            return writeln!(out, "{:prefix$}{head}{}", "", cut(text, room));
+        }
+        let indent = " ".repeat(prefix + head.len());
+        let first = format!("{:prefix$}{head}", "");
+        let opts = textwrap::Options::new(prefix + room)
+            .initial_indent(&first)
+            .subsequent_indent(&indent);
+        for line in textwrap::wrap(text, opts) {
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes records in one format.
 pub struct Writer<W: Write> {
     out: W,
@@ -199,14 +494,18 @@ pub struct Writer<W: Write> {
     wrap: bool,
     /// The table colours labels (ANSI escapes).
     colour: bool,
+    /// The current input's formatter, and room for one record ([`Writer::record`]).
+    formatter: Formatter,
+    one: Formatted,
 }
 
 impl<W: Write> Writer<W> {
     pub fn new(out: W, format: Format, labels: Vec<String>, width: usize) -> Self {
         let report = (format == Format::Html).then(|| html::Report::new(&labels, false));
-        Writer {
+        let mut w = Writer {
             out,
             format,
+            moved: vec![0; labels.len()],
             labels,
             width: width.max(40),
             file_open: false,
@@ -218,10 +517,46 @@ impl<W: Write> Writer<W> {
             source_column: false,
             report,
             decide: Decisions::default(),
-            moved: Vec::new(),
             wrap: false,
             colour: false,
-        }
+            formatter: Formatter {
+                format,
+                labels: Vec::new(),
+                width: 0,
+                explain: false,
+                file: String::new(),
+                source: None,
+                source_column: false,
+                decide: Decisions::default(),
+                wrap: false,
+                colour: false,
+                report: None,
+                hole_at: 0,
+            },
+            one: Formatted::default(),
+        };
+        w.renew_formatter();
+        w
+    }
+
+    /// Makes the formatter anew for the current input and settings.
+    fn renew_formatter(&mut self) {
+        let mut f = Formatter {
+            format: self.format,
+            labels: self.labels.clone(),
+            width: self.width,
+            explain: self.explain,
+            file: self.file.clone(),
+            source: self.source(),
+            source_column: self.source_column,
+            decide: self.decide,
+            wrap: self.wrap,
+            colour: self.colour,
+            report: self.report.clone(),
+            hole_at: 0,
+        };
+        f.hole_at = f.hole_at();
+        self.formatter = f;
     }
 
     /// For a terminal: the table wraps sentences to the width (never cutting them) and,
@@ -229,26 +564,8 @@ impl<W: Write> Writer<W> {
     pub fn with_terminal(mut self, wrap: bool, colour: bool) -> Self {
         self.wrap = wrap;
         self.colour = colour;
+        self.renew_formatter();
         self
-    }
-
-    /// A label for the table, padded to `w` and coloured when colour is on.
-    fn table_label(&self, i: usize, w: usize) -> String {
-        let name = label_name(&self.labels, i);
-        let padded = format!("{name:<w$}");
-        if !self.colour {
-            return padded;
-        }
-        let style = console::Style::new().force_styling(true);
-        let style = match name {
-            "positive" => style.green(),
-            "criticism" => style.red(),
-            "anticipation" => style.blue(),
-            "neutral" => style.dim(),
-            UNCERTAIN => style.yellow(),
-            _ => [style.clone().magenta(), style.clone().cyan()][i % 2].clone(),
-        };
-        style.apply_to(padded).to_string()
     }
 
     /// Sets what is decided with the scores: `uncertain`, top labels, verdicts.
@@ -257,16 +574,17 @@ impl<W: Write> Writer<W> {
         if self.format == Format::Html {
             self.report = Some(html::Report::new(&self.labels, d.min_prob.is_some()));
         }
+        self.renew_formatter();
         self
     }
 
-    /// The index of the label a record is shown with: its best, or one past the
-    /// model's labels for `uncertain`.
-    fn shown(&self, r: &Record) -> usize {
-        if self.decide.uncertain(r.scores[r.label]) {
-            self.labels.len()
-        } else {
-            r.label
+    /// Counts a record of the current input as shown: one whose best label has too low
+    /// a probability is shown as `uncertain` (with --min-prob). [`Writer::record`] does
+    /// this itself; a caller of [`Writer::write_formatted`] does it for each record, in
+    /// input order.
+    pub fn tally(&mut self, label: usize, scores: &[f32]) {
+        if self.decide.uncertain(scores[label]) {
+            self.moved[label] += 1;
         }
     }
 
@@ -286,14 +604,14 @@ impl<W: Write> Writer<W> {
     /// Gives CSV a `source` column (`text` or `html`), for runs with web pages in.
     pub fn with_source_column(mut self, on: bool) -> Self {
         self.source_column = on;
+        self.renew_formatter();
         self
     }
 
     /// Names the next input, a web page: its records say `"source": "html"`, and its
     /// title (if any) is shown with its name.
     pub fn begin_page(&mut self, name: &str, title: Option<&str>) {
-        self.begin_file(name);
-        self.page = Some(title.map(str::to_string));
+        self.begin(name, Some(title.map(str::to_string)));
     }
 
     fn source(&self) -> Option<&'static str> {
@@ -303,22 +621,28 @@ impl<W: Write> Writer<W> {
     /// Says that records carry explanations, so CSV has a column for them.
     pub fn with_explain(mut self, explain: bool) -> Self {
         self.explain = explain;
+        self.renew_formatter();
         self
     }
 
     /// Names the next input; nothing is written until its first record.
     pub fn begin_file(&mut self, name: &str) {
+        self.begin(name, None);
+    }
+
+    fn begin(&mut self, name: &str, page: Option<Option<String>>) {
         self.file = name.to_string();
         self.file_open = false;
-        self.page = None;
+        self.page = page;
+        self.moved.clear();
+        self.moved.resize(self.labels.len(), 0);
+        self.renew_formatter();
     }
 
     fn open_file(&mut self) -> io::Result<()> {
         if self.file_open {
             return Ok(());
         }
-        self.moved.clear();
-        self.moved.resize(self.labels.len(), 0);
         match self.format {
             Format::Table => {
                 if self.any_file {
@@ -383,161 +707,54 @@ impl<W: Write> Writer<W> {
     }
 
     fn label_width(&self) -> usize {
-        self.labels
-            .iter()
-            .map(|l| l.chars().count())
-            .max()
-            .unwrap_or(5)
-            .max(5)
-            .max(if self.decide.min_prob.is_some() {
-                UNCERTAIN.len()
-            } else {
-                0
-            })
+        label_width(&self.labels, self.decide.min_prob.is_some())
+    }
+
+    /// The formatter of the current input's records (see [`Formatter`]).
+    pub fn formatter(&self) -> &Formatter {
+        &self.formatter
     }
 
     pub fn record(&mut self, r: &Record) -> io::Result<()> {
-        let first = !self.file_open;
-        self.open_file()?;
-        let shown = self.shown(r);
-        if shown != r.label {
-            self.moved[r.label] += 1;
-        }
-        match self.format {
-            Format::Html => {
-                if let Some(rep) = self.report.as_mut() {
-                    rep.record(&mut self.out, r, first, shown)?;
-                }
-            }
-            Format::Labels => {
-                let name = label_name(&self.labels, shown).to_string();
-                self.out.write_all(name.as_bytes())?;
-                if let Some(ex) = r.explain {
-                    for (i, (t, _)) in ex.iter().enumerate() {
-                        self.out.write_all(if i == 0 { b"\t" } else { b", " })?;
-                        self.out.write_all(t.as_bytes())?;
-                    }
-                }
-                self.out.write_all(b"\n")?;
-            }
-            Format::Jsonl => {
-                let j = JsonRecord {
-                    file: Some(&self.file),
-                    source: self.source(),
-                    rec: r,
-                    labels: &self.labels,
-                    label: label_name(&self.labels, shown),
-                    top: top_labels(&self.labels, r, self.decide.top_k),
-                };
-                serde_json::to_writer(&mut self.out, &j).map_err(json_err)?;
-                self.out.write_all(b"\n")?;
-            }
-            Format::Json => {
-                if !first {
-                    self.out.write_all(b",\n")?;
-                }
-                let j = JsonRecord {
-                    file: None,
-                    source: self.source(),
-                    rec: r,
-                    labels: &self.labels,
-                    label: label_name(&self.labels, shown),
-                    top: top_labels(&self.labels, r, self.decide.top_k),
-                };
-                serde_json::to_writer(&mut self.out, &j).map_err(json_err)?;
-            }
-            Format::Csv => {
-                let mut fields: Vec<String> = vec![
-                    self.file.clone(),
-                    r.index.to_string(),
-                    r.start.to_string(),
-                    r.end.to_string(),
-                    label_name(&self.labels, shown).to_string(),
-                ];
-                if self.source_column {
-                    fields.insert(1, self.source().unwrap_or("text").to_string());
-                }
-                fields.extend(r.scores.iter().map(|p| format!("{p:.6}")));
-                fields.push(r.text.to_string());
-                if self.explain {
-                    let e: Vec<String> = r
-                        .explain
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|(t, w)| format!("{t}:{w:.4}"))
-                        .collect();
-                    fields.push(e.join(";"));
-                }
-                if self.decide.top_k > 0 {
-                    let t: Vec<String> = top_labels(&self.labels, r, self.decide.top_k)
-                        .iter()
-                        .map(|(l, p)| format!("{l}:{p:.6}"))
-                        .collect();
-                    fields.push(t.join(";"));
-                }
-                write_csv_row(&mut self.out, fields.iter().map(String::as_str))?;
-            }
-            Format::Table => {
-                let lw = self.label_width();
-                let prefix = 5 + 2 + lw + 2 + 5 + 2;
-                let room = self.width.saturating_sub(prefix).max(10);
-                let text = one_line(r.text);
-                let label = self.table_label(shown, lw);
-                if self.wrap {
-                    let lines = textwrap::wrap(&text, room);
-                    for (i, line) in lines.iter().enumerate() {
-                        match i {
-                            0 => writeln!(
-                                self.out,
-                                "{:>5}  {label}  {:>5.2}  {line}",
-                                r.index, r.scores[r.label]
-                            )?,
-                            _ => writeln!(self.out, "{:prefix$}{line}", "")?,
-                        }
-                    }
-                } else {
-                    writeln!(
-                        self.out,
-                        "{:>5}  {label}  {:>5.2}  {}",
-                        r.index,
-                        r.scores[r.label],
-                        cut(&text, room)
-                    )?;
-                }
-                if self.decide.top_k > 0 {
-                    let t: Vec<String> = top_labels(&self.labels, r, self.decide.top_k)
-                        .iter()
-                        .map(|(l, p)| format!("{} {p:.2}", one_line(l)))
-                        .collect();
-                    self.table_more("top: ", &t.join(", "), prefix, room)?;
-                }
-                if let Some(ex) = r.explain {
-                    if !ex.is_empty() {
-                        let terms: Vec<String> = ex
-                            .iter()
-                            .map(|(t, w)| format!("{} (+{w:.2})", one_line(t)))
-                            .collect();
-                        let terms = terms.join(", ");
-                        self.table_more("why: ", &terms, prefix, room)?;
-                    }
-                }
-            }
-        }
-        Ok(())
+        self.tally(r.label, r.scores);
+        let mut one = std::mem::take(&mut self.one);
+        one.clear();
+        let res = self
+            .formatter
+            .record(&mut one, r)
+            .and_then(|()| self.write_formatted(&one, r.index));
+        self.one = one;
+        res
     }
 
-    /// A `why:` or `top:` line under a table row: cut to the room, or wrapped.
-    fn table_more(&mut self, head: &str, text: &str, prefix: usize, room: usize) -> io::Result<()> {
-        if !self.wrap {
-            return writeln!(self.out, "{:prefix$}{head}{}", "", cut(text, room));
-        }
-        let indent = " ".repeat(prefix + head.len());
-        let first = format!("{:prefix$}{head}", "");
-        let opts = textwrap::Options::new(prefix + room)
-            .initial_indent(&first)
-            .subsequent_indent(&indent);
-        for line in textwrap::wrap(text, opts) {
-            writeln!(self.out, "{line}")?;
+    /// Writes records formatted by [`Writer::formatter`], the first one with index
+    /// `first_index` and each next one with the next.
+    pub fn write_formatted(&mut self, f: &Formatted, first_index: u64) -> io::Result<()> {
+        let skip = self.formatter.placeholder().len();
+        let ends = f.starts.iter().skip(1).copied().chain([f.buf.len()]);
+        for (j, (&start, end)) in f.starts.iter().zip(ends).enumerate() {
+            let first = !self.file_open;
+            self.open_file()?;
+            match self.format {
+                Format::Json if !first => self.out.write_all(b",\n")?,
+                Format::Html => {
+                    if let Some(rep) = self.report.as_mut() {
+                        rep.separator(&mut self.out, f.paragraphs[j], first)?;
+                    }
+                }
+                _ => {}
+            }
+            let index = first_index + j as u64;
+            let hole = f.holes[j];
+            self.out.write_all(&f.buf[start..hole])?;
+            match self.format {
+                Format::Labels => {}
+                Format::Table => write!(self.out, "{index:>5}")?,
+                Format::Json | Format::Jsonl | Format::Csv | Format::Html => {
+                    write!(self.out, "{index}")?
+                }
+            }
+            self.out.write_all(&f.buf[hole + skip..end])?;
         }
         Ok(())
     }

@@ -43,9 +43,17 @@
 //! runs of spaces or punctuation after a full stop, so very long lines are fed
 //! to it in bounded chunks (cut before long punctuation runs, else at
 //! whitespace), and each chunk seam is decided by the same rules.
-//! No allocation happens besides pushing spans.
+//!
+//! Speed: the rules of UAX #29 are run only on small windows around the chars after
+//! which it can break (see `uax_breaks`), and the scans for line breaks, stops and
+//! terminators pass over plain ASCII a block or a `memchr` at a time. The spans are
+//! exactly those of [`reference`](mod@reference), the same steps with UAX #29 run over every chunk,
+//! which the tests compare it with. Scratch space is allocated once per call.
 
-use unicode_segmentation::{GraphemeCursor, UnicodeSegmentation};
+use unicode_segmentation::GraphemeCursor;
+
+#[doc(hidden)]
+pub mod reference;
 
 /// Longest sentence, in bytes, that the splitter emits; a longer run is cut (at the last whitespace before the limit when there is one, else at a char boundary).
 pub const MAX_SENTENCE_BYTES: usize = 4096;
@@ -86,32 +94,360 @@ pub fn split_into(text: &str, out: &mut Vec<Span>) {
 /// was cut (0 when every sentence fit), so a caller can warn that a sentence was cut.
 pub fn split_counting_cuts(text: &str, out: &mut Vec<Span>) -> usize {
     let mut cuts = 0;
+    let mut scratch = LineScratch::default();
     let bytes = text.as_bytes();
     let mut line_start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let brk = match bytes[i] {
-            b'\n' | b'\r' | 0x0B | 0x0C => 1,
-            // U+0085 NEXT LINE
-            0xC2 if bytes.get(i + 1) == Some(&0x85) => 2,
-            // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR
-            0xE2 if bytes.get(i + 1) == Some(&0x80)
-                && matches!(bytes.get(i + 2), Some(&0xA8) | Some(&0xA9)) =>
-            {
-                3
+        // Only these bytes can start a line break; a block without any is passed over.
+        if let Some(block) = bytes.get(i..i + BLOCK) {
+            let maybe = block
+                .iter()
+                .fold(false, |a, &x| a | (x < 0x0E) | (x == 0xC2) | (x == 0xE2));
+            if !maybe {
+                i += BLOCK;
+                continue;
             }
-            _ => 0,
-        };
+        }
+        if !BREAK_LEAD[usize::from(bytes[i])] {
+            i += 1;
+            continue;
+        }
+        let brk = line_break_len(bytes, i);
         if brk > 0 {
-            split_line(text, line_start, i, out, &mut cuts);
+            split_line(text, line_start, i, out, &mut cuts, &mut scratch);
             i += brk;
             line_start = i;
         } else {
             i += 1;
         }
     }
-    split_line(text, line_start, bytes.len(), out, &mut cuts);
+    split_line(text, line_start, bytes.len(), out, &mut cuts, &mut scratch);
     cuts
+}
+
+/// The length of the line break starting at `bytes[i]`, 0 if none does.
+fn line_break_len(bytes: &[u8], i: usize) -> usize {
+    match bytes[i] {
+        b'\n' | b'\r' | 0x0B | 0x0C => 1,
+        // U+0085 NEXT LINE
+        0xC2 if bytes.get(i + 1) == Some(&0x85) => 2,
+        // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR
+        0xE2 if bytes.get(i + 1) == Some(&0x80)
+            && matches!(bytes.get(i + 2), Some(&0xA8) | Some(&0xA9)) =>
+        {
+            3
+        }
+        _ => 0,
+    }
+}
+
+/// The first byte of every line break `split_counting_cuts` knows.
+static BREAK_LEAD: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[0x0B] = true;
+    t[0x0C] = true;
+    t[0xC2] = true;
+    t[0xE2] = true;
+    t
+};
+
+/// Scratch space of `split_line`, kept across the lines of a text.
+#[derive(Default)]
+struct LineScratch {
+    /// UAX #29 boundaries of the current chunk.
+    breaks: Vec<usize>,
+    /// Positions of `.`, `?`, `!` and `…` in the line.
+    stops: Vec<usize>,
+    /// Positions and lengths of possible UAX #29 terminators in the line.
+    terms: Vec<(usize, usize)>,
+}
+
+/// Splits one line `text[start..end]` (no line breaks inside): the same steps as
+/// [`reference`](mod@reference)'s, with UAX #29 run only around terminators ([`uax_breaks`]).
+fn split_line(
+    text: &str,
+    start: usize,
+    end: usize,
+    out: &mut Vec<Span>,
+    cuts: &mut usize,
+    scratch: &mut LineScratch,
+) {
+    let raw = &text[start..end];
+    let trimmed = raw.trim_start();
+    let base = start + (raw.len() - trimmed.len());
+    let line = trimmed.trim_end();
+    if line.is_empty() {
+        return;
+    }
+    let bytes = line.as_bytes();
+    let LineScratch {
+        breaks,
+        stops,
+        terms,
+    } = scratch;
+    find_stops_and_terminators(line, stops, terms);
+
+    let mut cur = 0;
+    let mut chunk_start = 0;
+    let (mut si, mut ti) = (0, 0);
+    while chunk_start < line.len() {
+        let chunk_end = uax_chunk_end_fast(line, chunk_start);
+        breaks.clear();
+        let tj = ti + terms[ti..].partition_point(|&(p, _)| p < chunk_end);
+        uax_breaks(line, chunk_start, chunk_end, &terms[ti..tj], breaks);
+        ti = tj;
+        // The UAX boundaries are segment ends; `next` is the first one not handled yet.
+        let mut next = 0;
+        while let Some(&q) = stops.get(si).filter(|&&q| q < chunk_end) {
+            si += 1;
+            // Segments that end at or before this stop are finished: their boundaries first.
+            while next < breaks.len() && breaks[next] <= q {
+                let e = breaks[next];
+                if e > cur && keep_break(line, e) {
+                    emit(text, base, cur, e, out, cuts);
+                    cur = e;
+                }
+                next += 1;
+            }
+            let seg_end = breaks.get(next).copied().unwrap_or(chunk_end);
+            // Extra boundaries inside the UAX segment.
+            let b = match bytes[q] {
+                b'?' | b'!' => q + 1,
+                c => {
+                    let len = if c == b'.' { 1 } else { '…'.len_utf8() };
+                    let after = &line[q + len..];
+                    q + len + (after.len() - after.trim_start_matches(is_closer).len())
+                }
+            };
+            if b > cur && b < seg_end && is_glued_break(line, b) && keep_break(line, b) {
+                emit(text, base, cur, b, out, cuts);
+                cur = b;
+            }
+        }
+        for &e in &breaks[next..] {
+            if e > cur && keep_break(line, e) {
+                emit(text, base, cur, e, out, cuts);
+                cur = e;
+            }
+        }
+        if chunk_end < line.len() && chunk_end > cur && is_seam_break(line, chunk_end) {
+            emit(text, base, cur, chunk_end, out, cuts);
+            cur = chunk_end;
+        }
+        chunk_start = chunk_end;
+    }
+    emit(text, base, cur, line.len(), out, cuts);
+}
+
+/// Bytes looked at a block at a time: a block of plain ASCII is passed over at once.
+const BLOCK: usize = 16;
+
+/// Fills `stops` with the positions of `.`, `?`, `!` and `…` in `line`, and `terms`
+/// with those of the chars that may be UAX #29 terminators ([`SA_TERMS`]), in order.
+fn find_stops_and_terminators(line: &str, stops: &mut Vec<usize>, terms: &mut Vec<(usize, usize)>) {
+    let b = line.as_bytes();
+    stops.clear();
+    terms.clear();
+    stops.extend(memchr::memchr3_iter(b'.', b'?', b'!', b));
+    if b.is_ascii() {
+        terms.extend(stops.iter().map(|&p| (p, 1)));
+        return;
+    }
+    // Non-ASCII chars: found a block at a time, then merged in order with the ASCII ones.
+    let ascii = std::mem::take(stops);
+    let mut a = 0;
+    let mut push = |p: usize,
+                    len: usize,
+                    stop: bool,
+                    stops: &mut Vec<usize>,
+                    terms: &mut Vec<(usize, usize)>| {
+        while a < ascii.len() && ascii[a] < p {
+            stops.push(ascii[a]);
+            terms.push((ascii[a], 1));
+            a += 1;
+        }
+        if stop {
+            stops.push(p);
+        }
+        if len > 0 {
+            terms.push((p, len));
+        }
+    };
+    for (k, block) in b.chunks(BLOCK).enumerate() {
+        if block.is_ascii() {
+            continue;
+        }
+        for (j, &x) in block.iter().enumerate() {
+            if x >= 0xC0 {
+                let p = k * BLOCK + j;
+                let c = line[p..].chars().next().unwrap_or_default();
+                let term = is_sa_term(c);
+                if c == '…' || term {
+                    push(
+                        p,
+                        if term { c.len_utf8() } else { 0 },
+                        c == '…',
+                        stops,
+                        terms,
+                    );
+                }
+            }
+        }
+    }
+    push(usize::MAX, 0, false, stops, terms);
+}
+
+/// Appends to `out` the inner UAX #29 sentence boundaries of the chunk
+/// `line[start..end]` (those its `split_sentence_bound_indices` finds besides its start
+/// and end), as positions in `line`. `terms` are the possible terminators in the chunk.
+///
+/// Inside a line (no paragraph separators), UAX #29 breaks only after a terminator
+/// (STerm or ATerm), its closers and spaces. So the rules run on small windows
+/// around each terminator, and the windows are cut at *anchors*: a position with
+/// an ASCII letter before it and an ASCII letter or digit at it. An anchor is never a
+/// boundary, every boundary after a terminator lies before the first anchor after
+/// it, and no rule looks back across an anchor's letter, nor (the lower-case look-ahead
+/// of rule SB8) forward past it, so a window from anchor to anchor has the
+/// boundaries the whole chunk has there.
+fn uax_breaks(
+    line: &str,
+    start: usize,
+    end: usize,
+    terms: &[(usize, usize)],
+    out: &mut Vec<usize>,
+) {
+    use unicode_segmentation::UnicodeSegmentation;
+    let b = &line.as_bytes()[..end];
+    // The window waiting to be run, and where the next one may start.
+    let mut window: Option<(usize, usize)> = None;
+    let mut low = start;
+    for &(t, len) in terms {
+        if t < start || window.is_some_and(|(_, e)| t < e) {
+            // Its boundaries lie before the window's end anchor already.
+            continue;
+        }
+        let from = (low + 1..=t)
+            .rev()
+            .find(|&q| is_anchor(b, q))
+            .unwrap_or(low);
+        let to = (t + len + 1..end).find(|&q| is_anchor(b, q)).unwrap_or(end);
+        if let Some((s, e)) = window.replace((from, to)) {
+            push_inner_breaks(&line[s..e], s, out);
+        }
+        low = to;
+    }
+    if let Some((s, e)) = window {
+        push_inner_breaks(&line[s..e], s, out);
+    }
+
+    fn push_inner_breaks(w: &str, offset: usize, out: &mut Vec<usize>) {
+        if let Some(found) = plain_window_break(w.as_bytes()) {
+            out.extend(found.map(|i| offset + i));
+            return;
+        }
+        out.extend(
+            w.split_sentence_bound_indices()
+                .map(|(i, _)| i)
+                .filter(|&i| i > 0)
+                .map(|i| offset + i),
+        );
+    }
+}
+
+/// The inner boundary of the commonest window, a sentence end in plain prose (`d. T`:
+/// a letter, `.` `?` or `!`, spaces, a letter), decided as UAX #29 decides it; `None`
+/// for any other window. Before an upper-case letter it breaks (SB11; SB7 and SB8 need
+/// no space or a lower-case letter); before a lower-case one only after `?` or `!`
+/// (after `.`, SB8 joins).
+fn plain_window_break(w: &[u8]) -> Option<Option<usize>> {
+    let n = w.len();
+    if n < 4
+        || !w[0].is_ascii_alphabetic()
+        || !matches!(w[1], b'.' | b'?' | b'!')
+        || !w[n - 1].is_ascii_alphabetic()
+        || !w[2..n - 1].iter().all(|&x| x == b' ')
+    {
+        return None;
+    }
+    Some((w[n - 1].is_ascii_uppercase() || w[1] != b'.').then_some(n - 1))
+}
+
+/// `b[q - 1]` is an ASCII letter and `b[q]` an ASCII letter or digit.
+fn is_anchor(b: &[u8], q: usize) -> bool {
+    q > 0 && q < b.len() && b[q - 1].is_ascii_alphabetic() && b[q].is_ascii_alphanumeric()
+}
+
+/// Whether `c` is in [`SA_TERMS`].
+fn is_sa_term(c: char) -> bool {
+    SA_TERMS
+        .binary_search_by(|&(lo, hi)| {
+            if hi < c {
+                std::cmp::Ordering::Less
+            } else if lo > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// The chars after which `unicode-segmentation` can find a sentence boundary: its
+/// STerm and ATerm, and the paragraph separators (which never reach `split_line`).
+/// A test checks the list against the crate, char by char.
+#[rustfmt::skip]
+const SA_TERMS: &[(char, char)] = &[
+    ('\u{a}', '\u{a}'), ('\u{d}', '\u{d}'), ('\u{21}', '\u{21}'), ('\u{2e}', '\u{2e}'),
+    ('\u{3f}', '\u{3f}'), ('\u{85}', '\u{85}'), ('\u{589}', '\u{589}'), ('\u{61d}', '\u{61f}'),
+    ('\u{6d4}', '\u{6d4}'), ('\u{700}', '\u{702}'), ('\u{7f9}', '\u{7f9}'), ('\u{837}', '\u{837}'),
+    ('\u{839}', '\u{839}'), ('\u{83d}', '\u{83e}'), ('\u{964}', '\u{965}'), ('\u{104a}', '\u{104b}'),
+    ('\u{1362}', '\u{1362}'), ('\u{1367}', '\u{1368}'), ('\u{166e}', '\u{166e}'), ('\u{1735}', '\u{1736}'),
+    ('\u{17d4}', '\u{17d5}'), ('\u{1803}', '\u{1803}'), ('\u{1809}', '\u{1809}'), ('\u{1944}', '\u{1945}'),
+    ('\u{1aa8}', '\u{1aab}'), ('\u{1b4e}', '\u{1b4f}'), ('\u{1b5a}', '\u{1b5b}'), ('\u{1b5e}', '\u{1b5f}'),
+    ('\u{1b7d}', '\u{1b7f}'), ('\u{1c3b}', '\u{1c3c}'), ('\u{1c7e}', '\u{1c7f}'), ('\u{2024}', '\u{2024}'),
+    ('\u{2028}', '\u{2029}'), ('\u{203c}', '\u{203d}'), ('\u{2047}', '\u{2049}'), ('\u{2cf9}', '\u{2cfb}'),
+    ('\u{2e2e}', '\u{2e2e}'), ('\u{2e3c}', '\u{2e3c}'), ('\u{2e53}', '\u{2e54}'), ('\u{3002}', '\u{3002}'),
+    ('\u{a4ff}', '\u{a4ff}'), ('\u{a60e}', '\u{a60f}'), ('\u{a6f3}', '\u{a6f3}'), ('\u{a6f7}', '\u{a6f7}'),
+    ('\u{a876}', '\u{a877}'), ('\u{a8ce}', '\u{a8cf}'), ('\u{a92f}', '\u{a92f}'), ('\u{a9c8}', '\u{a9c9}'),
+    ('\u{aa5d}', '\u{aa5f}'), ('\u{aaf0}', '\u{aaf1}'), ('\u{abeb}', '\u{abeb}'), ('\u{fe12}', '\u{fe12}'),
+    ('\u{fe15}', '\u{fe16}'), ('\u{fe52}', '\u{fe52}'), ('\u{fe56}', '\u{fe57}'), ('\u{ff01}', '\u{ff01}'),
+    ('\u{ff0e}', '\u{ff0e}'), ('\u{ff1f}', '\u{ff1f}'), ('\u{ff61}', '\u{ff61}'), ('\u{10a56}', '\u{10a57}'),
+    ('\u{10f55}', '\u{10f59}'), ('\u{10f86}', '\u{10f89}'), ('\u{11047}', '\u{11048}'), ('\u{110be}', '\u{110c1}'),
+    ('\u{11141}', '\u{11143}'), ('\u{111c5}', '\u{111c6}'), ('\u{111cd}', '\u{111cd}'), ('\u{111de}', '\u{111df}'),
+    ('\u{11238}', '\u{11239}'), ('\u{1123b}', '\u{1123c}'), ('\u{112a9}', '\u{112a9}'), ('\u{113d4}', '\u{113d5}'),
+    ('\u{1144b}', '\u{1144c}'), ('\u{115c2}', '\u{115c3}'), ('\u{115c9}', '\u{115d7}'), ('\u{11641}', '\u{11642}'),
+    ('\u{1173c}', '\u{1173e}'), ('\u{11944}', '\u{11944}'), ('\u{11946}', '\u{11946}'), ('\u{11a42}', '\u{11a43}'),
+    ('\u{11a9b}', '\u{11a9c}'), ('\u{11c41}', '\u{11c42}'), ('\u{11ef7}', '\u{11ef8}'), ('\u{11f43}', '\u{11f44}'),
+    ('\u{16a6e}', '\u{16a6f}'), ('\u{16af5}', '\u{16af5}'), ('\u{16b37}', '\u{16b38}'), ('\u{16b44}', '\u{16b44}'),
+    ('\u{16d6e}', '\u{16d6f}'), ('\u{16e98}', '\u{16e98}'), ('\u{1bc9f}', '\u{1bc9f}'), ('\u{1da88}', '\u{1da88}'),
+];
+
+/// [`uax_chunk_end`], faster: where no run of inert chars can be (every block of 16
+/// bytes has an ASCII letter or digit), only the length cap decides.
+fn uax_chunk_end_fast(line: &str, start: usize) -> usize {
+    let b = line.as_bytes();
+    let limit = start + UAX_CHUNK_BYTES;
+    // A run of INERT_RUN_CHARS chars (at least as many bytes) ending before `limit`
+    // holds a whole block.
+    let scan = &b[start..b.len().min(limit)];
+    let busy = |block: &[u8]| block.iter().any(u8::is_ascii_alphanumeric);
+    if scan.chunks_exact(BLOCK).all(busy) {
+        // Is there a char starting at or after `limit`?
+        let mut j = limit;
+        while j < b.len() && !line.is_char_boundary(j) {
+            j += 1;
+        }
+        return if j < b.len() {
+            cap_cut(line, start, limit)
+        } else {
+            line.len()
+        };
+    }
+    // Somewhere a block may be inert: decide char by char.
+    uax_chunk_end(line, start)
 }
 
 /// Convenience: `split_into` into a new Vec.
@@ -208,56 +544,6 @@ fn last_char(s: &str) -> Option<char> {
 
 fn first_char(s: &str) -> Option<char> {
     s.chars().next()
-}
-
-/// Splits one line `text[start..end]` (no line breaks inside).
-fn split_line(text: &str, start: usize, end: usize, out: &mut Vec<Span>, cuts: &mut usize) {
-    let raw = &text[start..end];
-    let trimmed = raw.trim_start();
-    let base = start + (raw.len() - trimmed.len());
-    let line = trimmed.trim_end();
-    if line.is_empty() {
-        return;
-    }
-
-    let mut cur = 0;
-    let mut chunk_start = 0;
-    while chunk_start < line.len() {
-        let chunk_end = uax_chunk_end(line, chunk_start);
-        for (off, seg) in line[chunk_start..chunk_end].split_sentence_bound_indices() {
-            let seg_start = chunk_start + off;
-            let seg_end = seg_start + seg.len();
-            // Extra boundaries inside the UAX segment.
-            for (p, c) in seg.char_indices() {
-                let b = match c {
-                    '?' | '!' => seg_start + p + 1,
-                    '.' | '…' => {
-                        let after = &line[seg_start + p + c.len_utf8()..];
-                        seg_start
-                            + p
-                            + c.len_utf8()
-                            + (after.len() - after.trim_start_matches(is_closer).len())
-                    }
-                    _ => continue,
-                };
-                if b > cur && b < seg_end && is_glued_break(line, b) && keep_break(line, b) {
-                    emit(text, base, cur, b, out, cuts);
-                    cur = b;
-                }
-            }
-            // The UAX boundary at the end of the segment (not the chunk's end).
-            if seg_end < chunk_end && seg_end > cur && keep_break(line, seg_end) {
-                emit(text, base, cur, seg_end, out, cuts);
-                cur = seg_end;
-            }
-        }
-        if chunk_end < line.len() && chunk_end > cur && is_seam_break(line, chunk_end) {
-            emit(text, base, cur, chunk_end, out, cuts);
-            cur = chunk_end;
-        }
-        chunk_start = chunk_end;
-    }
-    emit(text, base, cur, line.len(), out, cuts);
 }
 
 /// End of the chunk of `line` starting at `start` that is handed to UAX #29.
@@ -952,6 +1238,109 @@ mod tests {
         }
     }
 
+    /// The fast splitter's spans and cuts, checked against the reference's.
+    fn same_as_reference(text: &str) -> Vec<Span> {
+        let (mut fast, mut full) = (Vec::new(), Vec::new());
+        let cuts = split_counting_cuts(text, &mut fast);
+        let full_cuts = reference::split_counting_cuts(text, &mut full);
+        if fast != full {
+            let first = fast.iter().zip(&full).position(|(a, b)| a != b);
+            panic!("fast and reference differ (first at sentence {first:?}) on {text:?}");
+        }
+        assert_eq!(cuts, full_cuts, "cut counts differ on {text:?}");
+        fast
+    }
+
+    /// The terminator list is exactly the chars after which the crate can break a line.
+    #[test]
+    fn sa_terms_are_the_crates_terminators() {
+        use unicode_segmentation::UnicodeSegmentation;
+        let mut probe = String::new();
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            probe.clear();
+            probe.push('x');
+            probe.push(c);
+            probe.push_str(" Y");
+            let breaks = probe.split_sentence_bound_indices().count() > 1;
+            assert_eq!(breaks, is_sa_term(c), "{c:?} (U+{:04X})", c as u32);
+        }
+    }
+
+    /// The shortcut for plain windows gives what the crate gives on them.
+    #[test]
+    fn plain_windows_break_as_the_crate_breaks_them() {
+        use unicode_segmentation::UnicodeSegmentation;
+        for first in ['a', 'Z'] {
+            for stop in ['.', '?', '!'] {
+                for spaces in 1..4 {
+                    for last in ['b', 'Y'] {
+                        let w = format!("{first}{stop}{}{last}", " ".repeat(spaces));
+                        let crate_breaks: Vec<usize> = w
+                            .split_sentence_bound_indices()
+                            .map(|(i, _)| i)
+                            .filter(|&i| i > 0)
+                            .collect();
+                        let ours = plain_window_break(w.as_bytes()).expect(&w);
+                        assert_eq!(ours.into_iter().collect::<Vec<_>>(), crate_breaks, "{w:?}");
+                    }
+                }
+            }
+        }
+        assert_eq!(plain_window_break(b"a.\tB"), None);
+        assert_eq!(plain_window_break(b"a.\" B"), None);
+    }
+
+    #[test]
+    fn fast_splitter_matches_reference_on_rule_examples() {
+        for t in [
+            "It works. Does it? Yes! Fine… Done",
+            "Dr. Novak met J. R. Smith at 9 p.m. and said \"Go.\" They left… Then it rained.",
+            "That was the end of season one.Season two begins now. Who knew?Nobody did!Right.",
+            "It ranked no. 2 on Jan. 5 and e.g. 3 lists. It had 2.5 stars... 4 stars later.",
+            "“Is she back?” the fans asked. “Yes!” he shouted. Why? Because.",
+            "a. b\u{301}. C\u{200b}.\u{301} D 。E ！f ؟ g ‼ H .\u{a0}\u{a0}(I) .) j",
+            "x.5 X.Y x.y. z. . . . a...b…c…\"D",
+        ] {
+            same_as_reference(t);
+        }
+    }
+
+    /// Long lines, so that chunk seams (at 2048 bytes, and before long inert runs) fall
+    /// in every kind of place.
+    #[test]
+    fn fast_splitter_matches_reference_across_chunk_seams() {
+        let unit =
+            "Dr. Novak met J. R. Smith at 9 p.m. and said \"Go.\" They left… Then it rained. ";
+        for shift in 0..40 {
+            let line = format!("{}{}", "a".repeat(shift), unit.repeat(60));
+            same_as_reference(&line);
+            let line = format!("{}{}", "Go.  ".repeat(shift), ". \" ".repeat(300));
+            same_as_reference(&line);
+        }
+    }
+
+    /// The project's sample articles, when present: as they are, as one long line
+    /// each, and all in one text.
+    #[test]
+    fn fast_splitter_matches_reference_on_sample_articles_if_present() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/articles");
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            eprintln!("skipping: sample articles not found at {dir}");
+            return;
+        };
+        let mut all = String::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "txt") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert!(!same_as_reference(&text).is_empty());
+                same_as_reference(&text.replace(['\n', '\r'], " "));
+                all.push_str(&text);
+            }
+        }
+        same_as_reference(&all);
+    }
+
     #[test]
     fn invariants_on_generated_text() {
         const PIECES: &[&str] = &[
@@ -979,7 +1368,7 @@ mod tests {
             for _ in 0..len {
                 text.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
             }
-            check_invariants(&text, &split(&text));
+            check_invariants(&text, &same_as_reference(&text));
         }
         // A few long lines that exercise chunking and the length cap.
         for _ in 0..4 {
@@ -990,7 +1379,7 @@ mod tests {
                     text.push_str(p);
                 }
             }
-            check_invariants(&text, &split(&text));
+            check_invariants(&text, &same_as_reference(&text));
         }
     }
 }
