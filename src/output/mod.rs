@@ -203,6 +203,43 @@ pub struct Formatter {
     /// Where in a record the index placeholder starts (not for `--format html`, where
     /// it depends on the record).
     hole_at: usize,
+    /// JSON lines: the escaped parts every record of this input shares, written once
+    /// here instead of escaped again per record (see [`Formatter::write_jsonl_plain`]).
+    jsonl: JsonlParts,
+}
+
+/// The constant parts of a JSON line: `{"file":NAME,"sentence":`, each label's name as a
+/// JSON string (and `uncertain`'s, last), and each score's key with its separator.
+#[derive(Debug, Clone, Default)]
+struct JsonlParts {
+    prefix: Vec<u8>,
+    labels: Vec<Vec<u8>>,
+    keys: Vec<Vec<u8>>,
+}
+
+impl JsonlParts {
+    fn new(file: &str, labels: &[String]) -> Self {
+        let quoted = |s: &str| serde_json::to_vec(s).unwrap_or_default();
+        let mut prefix = b"{\"file\":".to_vec();
+        prefix.extend(quoted(file));
+        prefix.extend_from_slice(b",\"sentence\":");
+        let names = labels.iter().map(String::as_str).chain([UNCERTAIN]);
+        let keys = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let mut k = if i == 0 { b"{".to_vec() } else { b",".to_vec() };
+                k.extend(quoted(l));
+                k.push(b':');
+                k
+            })
+            .collect();
+        JsonlParts {
+            prefix,
+            labels: names.map(quoted).collect(),
+            keys,
+        }
+    }
 }
 
 /// Width of the table's label column (room for `uncertain` with --min-prob).
@@ -336,6 +373,32 @@ impl Formatter {
         style.apply_to(padded).to_string()
     }
 
+    /// A JSON line with no optional field, byte for byte what [`JsonRecord`] gives, from
+    /// the escaped parts in [`JsonlParts`]: only the text and the numbers are formatted
+    /// per record (with serde_json, so they are the same bytes).
+    fn write_jsonl_plain(&self, out: &mut Vec<u8>, r: &Record, shown: usize) -> io::Result<()> {
+        let j = &self.jsonl;
+        out.extend_from_slice(&j.prefix);
+        write!(
+            out,
+            "{},\"start\":{},\"end\":{},\"text\":",
+            r.index, r.start, r.end
+        )?;
+        serde_json::to_writer(&mut *out, r.text).map_err(json_err)?;
+        out.extend_from_slice(b",\"label\":");
+        out.extend_from_slice(&j.labels[shown]);
+        out.extend_from_slice(b",\"scores\":");
+        for (key, p) in j.keys.iter().zip(r.scores) {
+            out.extend_from_slice(key);
+            serde_json::to_writer(&mut *out, p).map_err(json_err)?;
+        }
+        if j.keys.is_empty() {
+            out.push(b'{');
+        }
+        out.extend_from_slice(b"}}\n");
+        Ok(())
+    }
+
     fn write_record(&self, out: &mut Vec<u8>, r: &Record) -> io::Result<()> {
         let shown = self.shown(r);
         match self.format {
@@ -349,6 +412,11 @@ impl Formatter {
                     }
                 }
                 out.write_all(b"\n")?;
+            }
+            Format::Jsonl
+                if r.explain.is_none() && self.source.is_none() && self.decide.top_k == 0 =>
+            {
+                self.write_jsonl_plain(out, r, shown)?;
             }
             Format::Jsonl | Format::Json => {
                 let j = JsonRecord {
@@ -532,6 +600,7 @@ impl<W: Write> Writer<W> {
                 colour: false,
                 report: None,
                 hole_at: 0,
+                jsonl: JsonlParts::default(),
             },
             one: Formatted::default(),
         };
@@ -554,8 +623,12 @@ impl<W: Write> Writer<W> {
             colour: self.colour,
             report: self.report.clone(),
             hole_at: 0,
+            jsonl: JsonlParts::default(),
         };
         f.hole_at = f.hole_at();
+        if f.format == Format::Jsonl {
+            f.jsonl = JsonlParts::new(&f.file, &f.labels);
+        }
         self.formatter = f;
     }
 
@@ -943,6 +1016,60 @@ mod tests {
 
     fn labels() -> Vec<String> {
         vec!["neg".into(), "pos".into()]
+    }
+
+    /// The JSON-lines fast path writes what serde_json writes for the same record, for
+    /// texts, file names and labels that need escaping, extreme numbers and `uncertain`.
+    #[test]
+    fn plain_json_lines_are_serde_json_byte_for_byte() {
+        let names = ["a.txt", "we\"ird\\name\t.txt", "ünï\u{1}", ""];
+        let label_sets: [Vec<String>; 3] = [
+            labels(),
+            vec!["q\"uote".into(), "back\\slash".into(), "\u{7f}del".into()],
+            vec!["only".into()],
+        ];
+        let texts = ["plain", "\"q\" \\ \u{0}\u{1f}\n\r\t", "é 😀 \u{2028}", ""];
+        let scores = [0.0f32, 1.0, 1e-38, 0.333_333_34, f32::MIN_POSITIVE, 3.5e-7];
+        for name in names {
+            for ls in &label_sets {
+                let mut w = Writer::new(Vec::new(), Format::Jsonl, ls.clone(), 60);
+                w.begin_file(name);
+                let f = w.formatter().clone();
+                for (t, text) in texts.iter().enumerate() {
+                    let sc: Vec<f32> = (0..ls.len())
+                        .map(|i| scores[(i + t) % scores.len()])
+                        .collect();
+                    for shown in [0, ls.len()] {
+                        let r = Record {
+                            index: 7,
+                            start: 3,
+                            end: u64::MAX,
+                            text,
+                            label: 0,
+                            scores: &sc,
+                            explain: None,
+                            paragraph: false,
+                        };
+                        let mut fast = Vec::new();
+                        f.write_jsonl_plain(&mut fast, &r, shown).unwrap();
+                        let mut slow = serde_json::to_vec(&JsonRecord {
+                            file: Some(name),
+                            source: None,
+                            rec: &r,
+                            labels: ls,
+                            label: label_name(ls, shown),
+                            top: Vec::new(),
+                        })
+                        .unwrap();
+                        slow.push(b'\n');
+                        assert_eq!(
+                            String::from_utf8(fast).unwrap(),
+                            String::from_utf8(slow).unwrap()
+                        );
+                    }
+                }
+            }
+        }
     }
 
     fn write(format: Format, files: &[(&str, &[&str])]) -> String {
