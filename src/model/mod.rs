@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// Which optimiser fits the weights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Solver {
     /// L-BFGS over the sparse rows (fast, any size).
     Lbfgs,
@@ -39,7 +39,7 @@ pub enum Solver {
 }
 
 /// How each training row's loss is weighted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClassWeight {
     /// Every row counts once.
     None,
