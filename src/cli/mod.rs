@@ -10,12 +10,10 @@ use crate::features::TfidfConfig;
 use crate::flows::classify::{classify_one, open_input, warn, Scorer};
 use crate::flows::evaluate::{self, Report};
 use crate::input::{self as data, Columns, Labelled};
-use crate::model::FitConfig;
+use crate::model::{ClassWeight, FitConfig, Solver};
 use crate::modelfile;
-use crate::output::{Decisions, Writer};
+use crate::output::{Decisions, Format, Writer};
 use crate::tokens::TokenizerConfig;
-use values::{ClassWeightArg, FormatArg, SolverArg};
-
 mod values;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -77,8 +75,8 @@ struct ClassifyArgs {
     #[arg(long)]
     lines: bool,
     /// Output format
-    #[arg(long, short, value_enum, default_value_t = FormatArg::Table)]
-    format: FormatArg,
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    format: Format,
     /// Show the terms that pushed most toward each sentence's label (how many: --explain-terms)
     #[arg(long)]
     explain: bool,
@@ -173,11 +171,11 @@ struct SettingsArgs {
     #[arg(long, default_value_t = 0.1, value_name = "ALPHA")]
     alpha: f64,
     /// Weight each row so every label counts equally (balanced), or not (none)
-    #[arg(long, value_enum, default_value_t = ClassWeightArg::None)]
-    class_weight: ClassWeightArg,
+    #[arg(long, value_enum, default_value_t = ClassWeight::None)]
+    class_weight: ClassWeight,
     /// Optimiser: lbfgs (sparse, any size) or linfa (linfa-logistic's dense fit, small data)
-    #[arg(long, value_enum, default_value_t = SolverArg::Lbfgs)]
-    solver: SolverArg,
+    #[arg(long, value_enum, default_value_t = Solver::Lbfgs)]
+    solver: Solver,
     /// Most optimiser iterations
     #[arg(long, default_value_t = 200, value_name = "N")]
     max_iter: u64,
@@ -241,8 +239,8 @@ impl SettingsArgs {
             },
             fit: FitConfig {
                 alpha: self.alpha,
-                class_weight: self.class_weight.into(),
-                solver: self.solver.into(),
+                class_weight: self.class_weight,
+                solver: self.solver,
                 max_iterations: self.max_iter,
                 gradient_tolerance: self.tol,
                 relative_tolerance: self.rel_tol,
@@ -425,8 +423,8 @@ fn train_flags(m: &modelfile::Metadata) -> String {
         f.nb_weight,
         f.nb_smoothing,
         f.alpha,
-        value(&ClassWeightArg::from(f.class_weight)),
-        value(&SolverArg::from(f.solver))
+        value(&f.class_weight),
+        value(&f.solver)
     ));
     v.push(format!(
         "--max-iter {} --tol {} --rel-tol {} --memory-budget-mb {}",
@@ -636,7 +634,7 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
     let stdout = io::stdout();
     let mut writer = Writer::new(
         BufWriter::with_capacity(1 << 16, stdout.lock()),
-        a.format.into(),
+        a.format,
         model.labels().to_vec(),
         terminal_width(),
     )
