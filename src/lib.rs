@@ -17,6 +17,7 @@
 
 pub mod classifier;
 pub mod cli;
+mod error;
 pub mod features;
 pub mod flows;
 pub mod input;
@@ -29,3 +30,5 @@ pub mod sentences;
 pub mod tokens;
 
 pub use classifier::{Classifier, ScoreScratch, Sentence, TrainSettings};
+pub use error::{Error, Result};
+pub use input::{read_labelled, Columns, Labelled};

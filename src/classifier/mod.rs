@@ -4,12 +4,13 @@
 //! sentences (reusing a [`ScoreScratch`] so scoring allocates nothing per sentence),
 //! explains a score, and reads and writes model files.
 
+use crate::error::{Error, Result};
 use crate::features::embed::{dot8, DenseScratch, Embedding, EmbeddingTable};
 use crate::features::{nb_scales, prefetch, Scratch, SparseMatrix, TermList, Tfidf, TfidfConfig};
+use crate::input::Labelled;
 use crate::model::{add_scaled, softmax_in_place, CharBlock, FitConfig, FitReport, Logistic};
 use crate::modelfile::{self, EmbeddingData, Metadata, ModelData, TableRef};
 use crate::tokens::TokenizerConfig;
-use anyhow::{bail, Context, Result};
 use std::borrow::Cow;
 use std::path::Path;
 
@@ -27,6 +28,59 @@ pub struct TrainSettings {
     pub fit: FitConfig,
     /// The semantic block (none: TF-IDF alone).
     pub embedding: Option<Embedding>,
+}
+
+impl TrainSettings {
+    /// Checks every setting's range, as `stance train` does before it reads any data;
+    /// a message names the `stance train` flag. Training checks them too.
+    ///
+    /// ```
+    /// let mut s = stance::TrainSettings::default();
+    /// assert!(s.check().is_ok());
+    /// s.fit.alpha = -1.0;
+    /// let e = s.check().unwrap_err();
+    /// assert!(matches!(e, stance::Error::Setting(_)));
+    /// assert_eq!(e.to_string(), "--alpha must be a number >= 0");
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        self.tfidf.validate().map_err(Error::Setting)?;
+        let f = &self.fit;
+        if !(f.alpha.is_finite() && f.alpha >= 0.0) {
+            return Err(Error::Setting("--alpha must be a number >= 0".into()));
+        }
+        if !(f.nb_weight.is_finite() && f.nb_weight >= 0.0) {
+            return Err(Error::Setting(
+                "--nb-weight (naive Bayes weight) must be a number >= 0".into(),
+            ));
+        }
+        if !(f.nb_smoothing.is_finite() && f.nb_smoothing > 0.0) {
+            return Err(Error::Setting("--nb-smoothing must be a number > 0".into()));
+        }
+        Ok(())
+    }
+
+    /// Trains a classifier on labelled rows with these settings (checked first): the
+    /// label set is the rows' sorted distinct labels. The model records the source
+    /// `"library"` and the date 1970-01-01, so the same rows and settings always give
+    /// the same model, byte for byte ([`Classifier::train`] takes both).
+    ///
+    /// ```
+    /// use stance::{Labelled, TrainSettings};
+    /// let rows = Labelled {
+    ///     texts: vec!["a triumph".into(), "a mess".into(), "what a triumph".into(), "such a mess".into()],
+    ///     labels: vec!["good".into(), "bad".into(), "good".into(), "bad".into()],
+    /// };
+    /// let model = TrainSettings::default().fit(&rows).unwrap();
+    /// assert_eq!(model.labels(), ["bad", "good"]);
+    /// assert_eq!(model.classify("A triumph.")[0].label, "good");
+    /// let again = TrainSettings::default().fit(&rows).unwrap();
+    /// assert_eq!(model.to_bytes().unwrap(), again.to_bytes().unwrap());
+    /// ```
+    pub fn fit(&self, rows: &Labelled) -> Result<Classifier> {
+        let (model, _) =
+            Classifier::train(&rows.texts, &rows.labels, self, "library", "1970-01-01")?;
+        Ok(model)
+    }
 }
 
 /// Per-thread scratch space for scoring.
@@ -79,16 +133,20 @@ impl Featurized {
         settings: &TrainSettings,
     ) -> Result<(Tfidf, Featurized)> {
         if texts.len() != labels.len() {
-            bail!("{} texts but {} labels", texts.len(), labels.len());
+            return Err(Error::Data(format!(
+                "{} texts but {} labels",
+                texts.len(),
+                labels.len()
+            )));
         }
         let mut names: Vec<String> = labels.iter().map(|l| l.as_ref().to_string()).collect();
         names.sort();
         names.dedup();
         if names.len() < 2 {
-            bail!(
+            return Err(Error::Data(format!(
                 "training needs at least 2 different labels, found {}",
                 names.len()
-            );
+            )));
         }
         let y: Vec<usize> = labels
             .iter()
@@ -98,10 +156,11 @@ impl Featurized {
                     .unwrap()
             })
             .collect();
+        settings.check()?;
         // The scratch's cache holds the training words already: none is stemmed again.
         let (mut tfidf, scratch) =
             Tfidf::fit_with_scratch(texts, settings.tokenizer, settings.tfidf)
-                .map_err(anyhow::Error::msg)?;
+                .map_err(Error::Data)?;
         let dim = settings.embedding.as_ref().map_or(0, Embedding::dim);
         // Before anything in proportion to features x labels is allocated.
         crate::model::check_fit_memory(
@@ -111,7 +170,7 @@ impl Featurized {
             names.len(),
             &settings.fit,
         )
-        .map_err(anyhow::Error::msg)?;
+        .map_err(Error::Fit)?;
         let (x, chars) = if settings.tfidf.nb_scale {
             // The scales need every feature's column. They change the idf, which the
             // cache's entries hold, so the second pass has a cache of its own.
@@ -373,7 +432,7 @@ impl Classifier {
         date: &str,
     ) -> Result<(Classifier, FitReport)> {
         let (model, report) = Logistic::fit_with_chars(x, chars, y, names.clone(), &settings.fit)
-            .map_err(anyhow::Error::msg)?;
+            .map_err(Error::Fit)?;
         let model = model
             .add_naive_bayes(
                 x,
@@ -382,7 +441,7 @@ impl Classifier {
                 settings.fit.nb_weight,
                 settings.fit.nb_smoothing,
             )
-            .map_err(anyhow::Error::msg)?;
+            .map_err(Error::Fit)?;
         let mut counts = vec![0u64; names.len()];
         for &c in y {
             counts[c] += 1;
@@ -399,11 +458,11 @@ impl Classifier {
         let embedding = settings.embedding.clone();
         let dim = embedding.as_ref().map_or(0, Embedding::dim);
         if model.n_features() != tfidf.n_features() + dim {
-            bail!(
+            return Err(Error::Data(format!(
                 "rows of {} features for {} TF-IDF features and a block of {dim}",
                 model.n_features(),
                 tfidf.n_features()
-            );
+            )));
         }
         Ok((Classifier::new(tfidf, model, meta, embedding), report))
     }
@@ -695,36 +754,38 @@ impl Classifier {
 
     /// Builds a classifier from a model file's contents, checking every shape.
     pub fn from_data(d: ModelData) -> Result<Classifier> {
-        let stems = TermList::from_joined(d.stems).map_err(anyhow::Error::msg)?;
-        let char_terms = TermList::from_joined(d.char_terms).map_err(anyhow::Error::msg)?;
+        let stems = TermList::from_joined(d.stems).map_err(Error::model)?;
+        let char_terms = TermList::from_joined(d.char_terms).map_err(Error::model)?;
         let tfidf = Tfidf::from_parts(d.tokenizer, d.tfidf, stems, d.terms, char_terms, d.idf)
-            .map_err(anyhow::Error::msg)?;
+            .map_err(Error::model)?;
         let embedding = d.embedding.map(embedding_of).transpose()?;
         let (mut weights, dim) = (d.weights, embedding.as_ref().map_or(0, |e| e.0.dim()));
         if let Some(e) = &embedding {
             if weights.len() != tfidf.n_features() * d.labels.len() {
-                bail!(
+                return Err(Error::model(format!(
                     "{} weights for {} features and {} labels",
                     weights.len(),
                     tfidf.n_features(),
                     d.labels.len()
-                );
+                )));
             }
             weights.extend_from_slice(&e.1);
         }
         let embedding = embedding.map(|e| e.0);
         let model = Logistic::from_parts(d.labels, tfidf.n_features() + dim, weights, d.intercepts)
             .and_then(|m| m.with_presence(d.presence))
-            .map_err(anyhow::Error::msg)?;
+            .map_err(Error::model)?;
         if model.presence().len() > tfidf.n_terms() * model.labels().len() {
-            bail!("presence weights for more features than there are word terms");
+            return Err(Error::model(
+                "presence weights for more features than there are word terms",
+            ));
         }
         if d.meta.rows_per_label.len() != model.labels().len() {
-            bail!(
+            return Err(Error::model(format!(
                 "metadata lists {} labels, the model has {}",
                 d.meta.rows_per_label.len(),
                 model.labels().len()
-            );
+            )));
         }
         Ok(Classifier::new(tfidf, model, d.meta, embedding))
     }
@@ -735,13 +796,12 @@ impl Classifier {
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Classifier> {
         Classifier::from_data(ModelData::from_bytes(bytes)?)
-            .map_err(|e| anyhow::anyhow!("model file is inconsistent: {e:#}"))
+            .map_err(|e| e.prefixed("model file is inconsistent"))
     }
 
     /// Reads a model file (never more than its header declares); errors name the file.
     pub fn load(path: &Path) -> Result<Classifier> {
-        Classifier::from_bytes(&modelfile::read_file(path)?)
-            .with_context(|| format!("{}", path.display()))
+        Classifier::from_bytes(&modelfile::read_file(path)?).map_err(|e| e.in_file(path))
     }
 
     /// Writes the model file atomically.
@@ -751,7 +811,7 @@ impl Classifier {
 
     /// The model built into the binary.
     pub fn builtin() -> Result<Classifier> {
-        Classifier::from_bytes(BUILTIN_MODEL).context("the built-in model")
+        Classifier::from_bytes(BUILTIN_MODEL).map_err(|e| e.prefixed("the built-in model"))
     }
 }
 
@@ -761,28 +821,28 @@ fn embedding_of(d: EmbeddingData) -> Result<(Embedding, Vec<f32>)> {
     let table = match d.table {
         TableRef::Builtin { crc, .. } => {
             let t = EmbeddingTable::builtin()
-                .map_err(|e| anyhow::anyhow!("the built-in embedding table: {e}"))?;
+                .map_err(|e| Error::embedding(format!("the built-in embedding table: {e}")))?;
             if t.crc() != crc {
-                bail!(
+                return Err(Error::embedding(format!(
                     "the model was trained with a built-in embedding table of CRC {crc:08x}; this stance has {:08x} (retrain, or use a stance of the same version)",
                     t.crc()
-                );
+                )));
             }
             t
         }
         TableRef::Embedded(bytes) => std::sync::Arc::new(
             EmbeddingTable::from_bytes(Cow::Owned(bytes))
-                .map_err(|e| anyhow::anyhow!("its embedding table: {e}"))?,
+                .map_err(|e| Error::embedding(format!("its embedding table: {e}")))?,
         ),
     };
     if table.dim() != d.dim as usize {
-        bail!(
+        return Err(Error::embedding(format!(
             "semantic block of {} dimensions over a table of {}",
             d.dim,
             table.dim()
-        );
+        )));
     }
-    let e = Embedding::new(table, d.weight).map_err(anyhow::Error::msg)?;
+    let e = Embedding::new(table, d.weight).map_err(Error::embedding)?;
     Ok((e, d.weights))
 }
 

@@ -250,16 +250,7 @@ impl SettingsArgs {
             },
             embedding,
         };
-        s.tfidf.validate().map_err(anyhow::Error::msg)?;
-        if !(s.fit.alpha.is_finite() && s.fit.alpha >= 0.0) {
-            bail!("--alpha must be a number >= 0");
-        }
-        if !(s.fit.nb_weight.is_finite() && s.fit.nb_weight >= 0.0) {
-            bail!("--nb-weight (naive Bayes weight) must be a number >= 0");
-        }
-        if !(s.fit.nb_smoothing.is_finite() && s.fit.nb_smoothing > 0.0) {
-            bail!("--nb-smoothing must be a number > 0");
-        }
+        s.check()?;
         Ok(s)
     }
 }
@@ -622,7 +613,7 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
         match crate::input::text_files(f) {
             Ok(found) => files.extend(found),
             Err(e) => {
-                report_error(&e);
+                report_error(&e.into());
                 failed = true;
             }
         }
@@ -654,7 +645,7 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
             match open_input(f) {
                 Ok(r) => Box::new(r),
                 Err(e) => {
-                    report_error(&e);
+                    report_error(&e.into());
                     failed = true;
                     continue;
                 }
@@ -679,13 +670,13 @@ fn classify(a: ClassifyArgs) -> Result<ExitCode> {
         let res = classify_one(reader, &name, a.lines, &scorer, &mut writer);
         match res {
             Ok(()) => {}
-            Err(e) if is_broken_pipe(&e) => return Ok(ExitCode::SUCCESS),
-            // A failed write of the output (a full disk): no use going on to other files.
-            Err(e) if e.chain().count() == 1 && e.downcast_ref::<io::Error>().is_some() => {
-                return Err(e)
+            Err(crate::Error::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                return Ok(ExitCode::SUCCESS)
             }
+            // A failed write of the output (a full disk): no use going on to other files.
+            Err(crate::Error::Write(e)) => return Err(e.into()),
             Err(e) => {
-                report_error(&e);
+                report_error(&e.into());
                 failed = true;
             }
         }

@@ -214,21 +214,25 @@ impl EmbeddingTable {
     }
 
     /// Reads and checks a table file; errors name it.
-    pub fn read_file(path: &Path) -> anyhow::Result<EmbeddingTable> {
+    pub fn read_file(path: &Path) -> crate::Result<EmbeddingTable> {
+        use crate::Error;
         use std::io::Read;
-        let name = path.display();
-        let meta = std::fs::metadata(path)
-            .map_err(|e| anyhow::anyhow!("{name}: cannot read embedding table: {e}"))?;
+        let cannot_read = |e| {
+            Error::io(
+                format!("{}: cannot read embedding table", path.display()),
+                e,
+            )
+        };
+        let meta = std::fs::metadata(path).map_err(cannot_read)?;
         if meta.is_dir() {
-            anyhow::bail!("{name}: is a directory, not an embedding table");
+            return Err(Error::embedding("is a directory, not an embedding table").in_file(path));
         }
-        let f = std::fs::File::open(path)
-            .map_err(|e| anyhow::anyhow!("{name}: cannot read embedding table: {e}"))?;
+        let f = std::fs::File::open(path).map_err(cannot_read)?;
         let mut bytes = Vec::new();
         f.take(MAX_TABLE_BYTES + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| anyhow::anyhow!("{name}: cannot read embedding table: {e}"))?;
-        EmbeddingTable::from_bytes(Cow::Owned(bytes)).map_err(|e| anyhow::anyhow!("{name}: {e}"))
+            .map_err(cannot_read)?;
+        EmbeddingTable::from_bytes(Cow::Owned(bytes)).map_err(|e| Error::embedding(e).in_file(path))
     }
 
     /// The table built into the binary, checked and indexed once per process.

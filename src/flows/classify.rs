@@ -4,10 +4,10 @@
 //! size: a few chunks are in flight at once.
 
 use crate::classifier::{argmax, Classifier, ScoreScratch};
+use crate::error::{Error, Result};
 use crate::input::{Chunk, ChunkReader, Line};
 use crate::output::{Formatted, Formatter, Record, Summary, Writer};
 use crate::sentences::{self, Span};
-use anyhow::{bail, Context, Result};
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
@@ -42,7 +42,7 @@ impl<'a> Scorer<'a> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
-            .context("cannot start worker threads")?;
+            .map_err(|e| Error::Threads(e.to_string()))?;
         Ok(Scorer {
             model,
             k: model.labels().len(),
@@ -175,13 +175,16 @@ impl Scorer<'_> {
 }
 
 pub(crate) fn open_input(path: &Path) -> Result<BufReader<std::fs::File>> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::io(format!("{}: cannot read", path.display()), e))?;
     if meta.is_dir() {
-        bail!("{}: is a directory", path.display());
+        return Err(Error::NoFiles(format!(
+            "{}: is a directory",
+            path.display()
+        )));
     }
-    let f =
-        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let f = std::fs::File::open(path)
+        .map_err(|e| Error::io(format!("{}: cannot open", path.display()), e))?;
     Ok(BufReader::with_capacity(1 << 18, f))
 }
 
@@ -230,8 +233,8 @@ pub fn classify_one<W: Write>(
     scorer: &Scorer,
     writer: &mut Writer<W>,
 ) -> Result<()> {
-    let (reader, _, offset) =
-        crate::input::open_text(reader).with_context(|| format!("{name}: cannot read"))?;
+    let (reader, _, offset) = crate::input::open_text(reader)
+        .map_err(|e| Error::io(format!("{name}: cannot read"), e))?;
     let mut chunks = ChunkReader::new(reader, offset, CHUNK_BYTES);
     let formatter = writer.formatter().clone();
     let mut sink = Sink {
@@ -242,7 +245,7 @@ pub fn classify_one<W: Write>(
         index: 0,
         warned: [false; 3],
     };
-    let cannot_read = |e: io::Error| anyhow::Error::new(e).context(format!("{name}: cannot read"));
+    let cannot_read = |e: io::Error| Error::io(format!("{name}: cannot read"), e);
     let workers = scorer.scratch.len() - 1;
     // A read error ends the input, after the sentences of the chunks read before it are
     // written.
@@ -252,8 +255,10 @@ pub fn classify_one<W: Write>(
         loop {
             match chunks.next_chunk(std::mem::take(&mut done.bytes)) {
                 Ok(Some(chunk)) => {
-                    scorer.process(chunk, lines_mode, &formatter, &mut done)?;
-                    sink.write(&done)?;
+                    scorer
+                        .process(chunk, lines_mode, &formatter, &mut done)
+                        .map_err(Error::Write)?;
+                    sink.write(&done).map_err(Error::Write)?;
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -302,9 +307,9 @@ pub fn classify_one<W: Write>(
                 spare.push(done);
             }
         });
-        wrote?;
+        wrote.map_err(Error::Write)?;
     }
     read.map_err(cannot_read)?;
-    sink.writer.end_file(&sink.summary)?;
+    sink.writer.end_file(&sink.summary).map_err(Error::Write)?;
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! matrix, and stratified k-fold cross-validation.
 
 use crate::classifier::{argmax, Classifier, ScoreScratch, TrainSettings};
+use crate::error::{Error, Result};
 use crate::input::Labelled;
-use anyhow::{bail, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rayon::prelude::*;
@@ -227,10 +227,13 @@ pub fn cross_validate(
     on_fold: &(dyn Fn() + Sync),
 ) -> Result<(CvSummary, Vec<Report>)> {
     if k < 2 {
-        bail!("--folds must be at least 2");
+        return Err(Error::Setting("--folds must be at least 2".into()));
     }
     if k > data.len() {
-        bail!("--folds {k} is more than the {} rows", data.len());
+        return Err(Error::Setting(format!(
+            "--folds {k} is more than the {} rows",
+            data.len()
+        )));
     }
     let fold = stratified_folds(&data.labels, k, seed);
     // The folds fitted at once share the memory budget.

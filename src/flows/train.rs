@@ -1,6 +1,6 @@
 //! Training's checks that need the file system.
 
-use anyhow::{bail, Result};
+use crate::error::{Error, Result};
 use std::path::Path;
 
 /// Checks, before a long training run, that a model can be written to `path`: it is
@@ -9,7 +9,7 @@ use std::path::Path;
 pub fn check_target(path: &Path, inputs: &[std::path::PathBuf]) -> Result<()> {
     let name = path.display();
     if path.is_dir() {
-        bail!("{name}: is a directory");
+        return Err(Error::Output(format!("{name}: is a directory")));
     }
     let (target, _) = crate::modelfile::resolve_links(path);
     let dir = match target.parent() {
@@ -22,17 +22,20 @@ pub fn check_target(path: &Path, inputs: &[std::path::PathBuf]) -> Result<()> {
         } else {
             "does not exist"
         };
-        bail!("{name}: cannot write the model: {} {why}", dir.display());
+        return Err(Error::Output(format!(
+            "{name}: cannot write the model: {} {why}",
+            dir.display()
+        )));
     }
     if let Ok(target) = std::fs::canonicalize(path) {
         for input in inputs {
             let files = crate::input::csv_files(input).unwrap_or_default();
             for f in files.iter().chain(std::iter::once(input)) {
                 if std::fs::canonicalize(f).is_ok_and(|c| c == target) {
-                    bail!(
+                    return Err(Error::Output(format!(
                         "{name}: is the training file {}; refusing to overwrite it with a model",
                         f.display()
-                    );
+                    )));
                 }
             }
         }

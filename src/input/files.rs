@@ -1,7 +1,7 @@
 //! Which files an input path names: a file is itself; a directory is every text file and web
 //! page under it, recursively, in a stable order.
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// File name endings `classify` reads from a directory.
@@ -11,18 +11,17 @@ pub const TEXT_EXTENSIONS: &[&str] = &["txt", "html", "htm"];
 /// (recursively, symbolic links to directories not followed) whose name ends in one of
 /// [`TEXT_EXTENSIONS`], sorted by path. A directory with none is an error.
 pub fn text_files(path: &Path) -> Result<Vec<PathBuf>> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::io(format!("{}: cannot read", path.display()), e))?;
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut out = Vec::new();
     let mut dirs = vec![path.to_path_buf()];
     while let Some(dir) = dirs.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .with_context(|| format!("{}: cannot list directory", dir.display()))?;
-        for e in entries {
-            let e = e.with_context(|| format!("{}: cannot list directory", dir.display()))?;
+        let cannot_list = |e| Error::io(format!("{}: cannot list directory", dir.display()), e);
+        for e in std::fs::read_dir(&dir).map_err(cannot_list)? {
+            let e = e.map_err(cannot_list)?;
             let p = e.path();
             let Ok(kind) = e.file_type() else { continue };
             if kind.is_dir() {
@@ -39,11 +38,11 @@ pub fn text_files(path: &Path) -> Result<Vec<PathBuf>> {
     }
     out.sort();
     if out.is_empty() {
-        bail!(
+        return Err(Error::NoFiles(format!(
             "{}: directory holds no .{} files",
             path.display(),
             TEXT_EXTENSIONS.join(" or .")
-        );
+        )));
     }
     Ok(out)
 }

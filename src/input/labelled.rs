@@ -5,7 +5,7 @@
 //! missing column, a ragged row, an unbalanced quote, an empty text or label. Labels
 //! are trimmed. Bytes that are not UTF-8 are decoded lossily with one warning per file.
 
-use anyhow::{bail, Context, Result};
+use crate::error::{Error, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -52,19 +52,22 @@ impl Default for Columns {
 
 /// The CSV files a path names: the file itself, or a directory's `*.csv` files in name order.
 pub fn csv_files(path: &Path) -> Result<Vec<PathBuf>> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::io(format!("{}: cannot read", path.display()), e))?;
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .with_context(|| format!("{}: cannot list directory", path.display()))?
+        .map_err(|e| Error::io(format!("{}: cannot list directory", path.display()), e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "csv") && p.is_file())
         .collect();
     files.sort();
     if files.is_empty() {
-        bail!("{}: directory holds no .csv files", path.display());
+        return Err(Error::NoFiles(format!(
+            "{}: directory holds no .csv files",
+            path.display()
+        )));
     }
     Ok(files)
 }
@@ -75,11 +78,10 @@ pub fn read_labelled(paths: &[PathBuf], cols: &Columns) -> Result<Labelled> {
     let mut distinct = HashSet::new();
     for p in paths {
         for f in csv_files(p)? {
-            let bytes =
-                std::fs::read(&f).with_context(|| format!("{}: cannot read", f.display()))?;
+            let bytes = std::fs::read(&f)
+                .map_err(|e| Error::io(format!("{}: cannot read", f.display()), e))?;
             let name = f.display().to_string();
-            parse_named(&bytes, cols, &mut out, &name, &mut distinct)
-                .with_context(|| name.clone())?;
+            parse_named(&bytes, cols, &mut out, &name, &mut distinct).map_err(|e| e.in_file(&f))?;
         }
     }
     Ok(out)
@@ -102,10 +104,16 @@ fn parse_named(
     distinct: &mut HashSet<String>,
 ) -> Result<()> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        bail!("line 1: the file is UTF-16 text; save it as CSV in UTF-8");
+        return Err(Error::csv(
+            Some(1),
+            "the file is UTF-16 text; save it as CSV in UTF-8",
+        ));
     }
     if let Some(line) = unbalanced_quote_line(bytes) {
-        bail!("line {line}: a quoted field is never closed (unbalanced quote)");
+        return Err(Error::csv(
+            Some(line),
+            "a quoted field is never closed (unbalanced quote)",
+        ));
     }
     let mut warned = false;
     let mut decode = |b: &[u8]| -> String {
@@ -130,40 +138,48 @@ fn parse_named(
         .from_reader(bytes);
     let headers = rdr
         .byte_headers()
-        .context("line 1: cannot read the header")?
+        .map_err(|e| Error::csv(Some(1), format!("cannot read the header: {e}")))?
         .clone();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-        bail!(
-            "file is empty: expected a header with columns {:?} and {:?}",
-            cols.text,
-            cols.label
-        );
+        return Err(Error::csv(
+            None,
+            format!(
+                "file is empty: expected a header with columns {:?} and {:?}",
+                cols.text, cols.label
+            ),
+        ));
     }
     let names: Vec<String> = headers
         .iter()
         .map(|h| decode(h).trim().to_string())
         .collect();
     let find = |name: &str| -> Result<usize> {
-        names.iter().position(|h| h == name).with_context(|| {
+        names.iter().position(|h| h == name).ok_or_else(|| {
             let mut hint = String::new();
             if names.len() == 1 {
                 if let Some(sep) = [';', '\t', '|'].into_iter().find(|&c| names[0].contains(c)) {
                     hint = format!("; the file seems separated by {sep:?}, stance reads commas");
                 }
             }
-            format!(
-                "line 1: no column {name:?} in the header (columns: {}){hint}",
-                show_columns(&names)
+            Error::csv(
+                Some(1),
+                format!(
+                    "no column {name:?} in the header (columns: {}){hint}",
+                    show_columns(&names)
+                ),
             )
         })
     };
     let ti = find(&cols.text)?;
     let li = find(&cols.label)?;
     if cols.text == cols.label {
-        bail!(
-            "the text and the label cannot both be column {:?}",
-            cols.text
-        );
+        return Err(Error::csv(
+            None,
+            format!(
+                "the text and the label cannot both be column {:?}",
+                cols.text
+            ),
+        ));
     }
     for (what, want) in [("text", &cols.text), ("label", &cols.label)] {
         let at: Vec<String> = (0..names.len())
@@ -171,11 +187,11 @@ fn parse_named(
             .map(|i| (i + 1).to_string())
             .collect();
         if at.len() > 1 {
-            bail!(
-                "line 1: the header names the {what} column {want:?} {} times (columns {}); rename all but one",
+            return Err(Error::csv(Some(1), format!(
+                "the header names the {what} column {want:?} {} times (columns {}); rename all but one",
                 at.len(),
                 at.join(", ")
-            );
+            )));
         }
     }
     let mut rec = csv::ByteRecord::new();
@@ -191,8 +207,13 @@ fn parse_named(
                 match e.kind() {
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
-                    } => bail!("line {line}: row has {len} fields, the header has {expected_len}"),
-                    _ => bail!("line {line}: {e}"),
+                    } => {
+                        return Err(Error::csv(
+                            Some(line),
+                            format!("row has {len} fields, the header has {expected_len}"),
+                        ))
+                    }
+                    _ => return Err(Error::csv(Some(line), format!("{e}"))),
                 }
             }
         }
@@ -204,26 +225,30 @@ fn parse_named(
                 first_empty_label = Some(line);
                 continue;
             }
-            (true, None) => bail!("line {line}: empty label"),
+            (true, None) => return Err(Error::csv(Some(line), "empty label")),
             (true, Some(_)) => continue,
-            (false, Some(first)) => bail!("line {first}: empty label"),
+            (false, Some(first)) => return Err(Error::csv(Some(first), "empty label")),
             (false, None) => {}
         }
         if label.contains(char::is_control) {
-            bail!(
-                "line {line}: the label {label:?} holds a control character (a line break or tab?)"
-            );
+            return Err(Error::csv(
+                Some(line),
+                format!("the label {label:?} holds a control character (a line break or tab?)"),
+            ));
         }
         let text = decode(&rec[ti]);
         if text.trim().is_empty() {
-            bail!("line {line}: empty text");
+            return Err(Error::csv(Some(line), "empty text"));
         }
         if !distinct.contains(&label) {
             if distinct.len() >= crate::limits::MAX_LABELS {
-                bail!(
-                    "line {line}: more than {} different labels, the cap (is the label column the right one?)",
+                return Err(Error::csv(
+                    Some(line),
+                    format!(
+                    "more than {} different labels, the cap (is the label column the right one?)",
                     crate::limits::MAX_LABELS
-                );
+                ),
+                ));
             }
             distinct.insert(label.clone());
         }
@@ -232,12 +257,15 @@ fn parse_named(
     }
     if let Some(first) = first_empty_label {
         if rows == 1 {
-            bail!("line {first}: empty label");
+            return Err(Error::csv(Some(first), "empty label"));
         }
-        bail!(
-            "the {:?} column is empty in every row ({rows} rows): no labels to learn from",
-            cols.label
-        );
+        return Err(Error::csv(
+            None,
+            format!(
+                "the {:?} column is empty in every row ({rows} rows): no labels to learn from",
+                cols.label
+            ),
+        ));
     }
     Ok(())
 }
@@ -303,22 +331,22 @@ fn unbalanced_quote_line(bytes: &[u8]) -> Option<u64> {
 /// Checks that a labelled set can train a model.
 pub fn check_trainable(data: &Labelled, what: &str) -> Result<()> {
     if data.is_empty() {
-        bail!("{what}: no rows");
+        return Err(Error::Data(format!("{what}: no rows")));
     }
     let labels = data.label_set();
     if labels.len() > crate::limits::MAX_LABELS {
-        bail!(
+        return Err(Error::Data(format!(
             "{what}: {} different labels, over the cap of {} (is the label column the right one?)",
             labels.len(),
             crate::limits::MAX_LABELS
-        );
+        )));
     }
     if labels.len() < 2 {
-        bail!(
+        return Err(Error::Data(format!(
             "{what}: training needs at least 2 different labels, found {} ({})",
             labels.len(),
             labels.join(", ")
-        );
+        )));
     }
     Ok(())
 }

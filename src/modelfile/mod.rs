@@ -17,10 +17,10 @@
 //! all. Nothing in the payload depends on the clock or on hash order, so the same data
 //! and settings give the same bytes.
 
+use crate::error::{Error, Result};
 use crate::features::TfidfConfig;
 use crate::model::FitConfig;
 use crate::tokens::TokenizerConfig;
-use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::cell::RefCell;
 use std::io::{Read, Write};
@@ -271,12 +271,13 @@ impl ModelData {
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         // Never write a file that would not load.
         self.check_values()
-            .map_err(|e| anyhow::anyhow!("cannot save the model: {e}"))?;
-        let mut payload = postcard::to_allocvec(self).context("cannot encode the model")?;
+            .map_err(|e| Error::model(format!("cannot save the model: {e}")))?;
+        let encode = |e: postcard::Error| Error::model(format!("cannot encode the model: {e}"));
+        let mut payload = postcard::to_allocvec(self).map_err(encode)?;
         let version = match &self.embedding {
             None => FORMAT_VERSION,
             Some(e) => {
-                let block = postcard::to_allocvec(e).context("cannot encode the model")?;
+                let block = postcard::to_allocvec(e).map_err(encode)?;
                 payload.extend_from_slice(&block);
                 EMBEDDING_VERSION
             }
@@ -298,24 +299,24 @@ impl ModelData {
         let crc = u32::from_le_bytes(bytes[20..24].try_into().unwrap());
         let payload = &bytes[HEADER_LEN..];
         if (payload.len() as u64) < len {
-            bail!(
+            return Err(Error::model(format!(
                 "model file is truncated ({} of {len} payload bytes)",
                 payload.len()
-            );
+            )));
         }
         if (payload.len() as u64) > len {
-            bail!(
+            return Err(Error::model(format!(
                 "model file has {} bytes after its payload",
                 payload.len() as u64 - len
-            );
+            )));
         }
         if crc32fast::hash(payload) != crc {
-            bail!("model file is corrupted (checksum mismatch)");
+            return Err(Error::model("model file is corrupted (checksum mismatch)"));
         }
         CAP_ERROR.with(|e| e.borrow_mut().take());
         let malformed = |e: postcard::Error| match CAP_ERROR.with(|c| c.borrow_mut().take()) {
-            Some(cap) => anyhow::anyhow!("{cap}"),
-            None => anyhow::anyhow!("model file is malformed: {e}"),
+            Some(cap) => Error::model(cap),
+            None => Error::model(format!("model file is malformed: {e}")),
         };
         let data: ModelData = if version == FORMAT_VERSION {
             postcard::from_bytes(payload).map_err(malformed)?
@@ -325,10 +326,10 @@ impl ModelData {
             let (block, rest) =
                 postcard::take_from_bytes::<EmbeddingData>(rest).map_err(malformed)?;
             if !rest.is_empty() {
-                bail!(
+                return Err(Error::model(format!(
                     "model file is malformed: {} bytes after its semantic block",
                     rest.len()
-                );
+                )));
             }
             ModelData {
                 embedding: Some(block),
@@ -338,32 +339,34 @@ impl ModelData {
         if let Some(e) = &data.embedding {
             let max = crate::features::embed::MAX_DIM;
             if e.dim == 0 || e.dim as usize > max {
-                bail!(
+                return Err(Error::model(format!(
                     "model file's semantic block has {} dimensions, not 1 to {max}",
                     e.dim
-                );
+                )));
             }
             if e.weights.len() != e.dim as usize * data.labels.len() {
-                bail!(
+                return Err(Error::model(format!(
                     "model file is inconsistent: {} semantic block weights for {} dimensions and {} labels",
                     e.weights.len(),
                     e.dim,
                     data.labels.len()
-                );
+                )));
             }
         }
         if data.labels.len() > MAX_LABELS {
-            bail!(
+            return Err(Error::model(format!(
                 "model file has {} labels, over the cap of {MAX_LABELS}",
                 data.labels.len()
-            );
+            )));
         }
         let n_terms = data.terms.len() + count_terms(&data.char_terms);
         if n_terms > MAX_TERMS {
-            bail!("model file has {n_terms} terms, over the cap of {MAX_TERMS}");
+            return Err(Error::model(format!(
+                "model file has {n_terms} terms, over the cap of {MAX_TERMS}"
+            )));
         }
         data.check_values()
-            .map_err(|e| anyhow::anyhow!("model file is inconsistent: {e}"))?;
+            .map_err(|e| Error::model(format!("model file is inconsistent: {e}")))?;
         Ok(data)
     }
 
@@ -460,20 +463,22 @@ fn count_terms(joined: &str) -> usize {
 /// there is of them) and returns the declared payload length.
 fn check_header(bytes: &[u8]) -> Result<u64> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        bail!("not a stance model file (no stance header)");
+        return Err(Error::model("not a stance model file (no stance header)"));
     }
     if bytes.len() < HEADER_LEN {
-        bail!("model file is truncated (header cut short)");
+        return Err(Error::model("model file is truncated (header cut short)"));
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
     if version != FORMAT_VERSION && version != EMBEDDING_VERSION {
-        bail!(
+        return Err(Error::model(format!(
             "model file has format version {version}, this stance reads versions {FORMAT_VERSION} and {EMBEDDING_VERSION}"
-        );
+        )));
     }
     let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
     if len > MAX_PAYLOAD_BYTES {
-        bail!("model file declares a {len}-byte payload, over the cap of {MAX_PAYLOAD_BYTES}");
+        return Err(Error::model(format!(
+            "model file declares a {len}-byte payload, over the cap of {MAX_PAYLOAD_BYTES}"
+        )));
     }
     Ok(len)
 }
@@ -484,24 +489,27 @@ fn check_header(bytes: &[u8]) -> Result<u64> {
 /// name the file; the bytes still go through [`ModelData::from_bytes`].
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     let name = path.display();
-    let meta = std::fs::metadata(path).with_context(|| format!("{name}: cannot read model"))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::io(format!("{name}: cannot read model"), e))?;
     if meta.is_dir() {
-        bail!("{name}: is a directory, not a model file");
+        return Err(Error::model("is a directory, not a model file").in_file(path));
     }
-    let mut f = std::fs::File::open(path).with_context(|| format!("{name}: cannot read model"))?;
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| Error::io(format!("{name}: cannot read model"), e))?;
     let mut bytes = Vec::with_capacity(HEADER_LEN);
     (&mut f)
         .take(HEADER_LEN as u64)
         .read_to_end(&mut bytes)
-        .with_context(|| format!("{name}: cannot read model"))?;
-    let len = check_header(&bytes).with_context(|| format!("{name}"))?;
+        .map_err(|e| Error::io(format!("{name}: cannot read model"), e))?;
+    let len = check_header(&bytes).map_err(|e| e.in_file(path))?;
     let total = HEADER_LEN as u64 + len;
     if meta.is_file() {
         if meta.len() > total {
-            bail!(
-                "{name}: model file has {} bytes after its payload",
+            return Err(Error::model(format!(
+                "model file has {} bytes after its payload",
                 meta.len() - total
-            );
+            ))
+            .in_file(path));
         }
         bytes.reserve_exact((meta.len().min(total) as usize).saturating_sub(HEADER_LEN));
     }
@@ -512,18 +520,18 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
         (&mut f)
             .take(len.min(PREFIX_BYTES))
             .read_to_end(&mut bytes)
-            .with_context(|| format!("{name}: cannot read model"))?;
-        check_prefix(&bytes[HEADER_LEN..]).with_context(|| format!("{name}"))?;
+            .map_err(|e| Error::io(format!("{name}: cannot read model"), e))?;
+        check_prefix(&bytes[HEADER_LEN..]).map_err(|e| e.in_file(path))?;
         let rest = len.saturating_sub(len.min(PREFIX_BYTES));
         f.take(rest + 1)
             .read_to_end(&mut bytes)
-            .with_context(|| format!("{name}: cannot read model"))?;
+            .map_err(|e| Error::io(format!("{name}: cannot read model"), e))?;
         return Ok(bytes);
     }
     // One byte more than declared, so trailing bytes are seen (and refused).
     f.take(len + 1)
         .read_to_end(&mut bytes)
-        .with_context(|| format!("{name}: cannot read model"))?;
+        .map_err(|e| Error::io(format!("{name}: cannot read model"), e))?;
     Ok(bytes)
 }
 
@@ -549,19 +557,19 @@ fn check_prefix(start: &[u8]) -> Result<()> {
         Ok((p, _)) => p,
         Err(postcard::Error::DeserializeUnexpectedEnd) => return Ok(()),
         Err(e) => match CAP_ERROR.with(|c| c.borrow_mut().take()) {
-            Some(cap) => bail!("{cap}"),
-            None => bail!("model file is malformed: {e}"),
+            Some(cap) => return Err(Error::model(cap)),
+            None => return Err(Error::model(format!("model file is malformed: {e}"))),
         },
     };
     if p.labels.len() < 2 {
-        bail!(
+        return Err(Error::model(format!(
             "model file is malformed: {} labels (a model has at least 2)",
             p.labels.len()
-        );
+        )));
     }
     p.tfidf
         .validate()
-        .map_err(|e| anyhow::anyhow!("model file is malformed: {e}"))?;
+        .map_err(|e| Error::model(format!("model file is malformed: {e}")))?;
     Ok(())
 }
 
@@ -640,10 +648,10 @@ fn write_directly(path: &Path, bytes: &[u8], truncate: bool) -> Result<()> {
         .write(true)
         .truncate(truncate)
         .open(path)
-        .with_context(|| format!("{}: cannot open for writing", path.display()))?;
+        .map_err(|e| Error::io(format!("{}: cannot open for writing", path.display()), e))?;
     f.write_all(bytes)
         .and_then(|_| f.flush())
-        .with_context(|| format!("{}: cannot write the model", path.display()))?;
+        .map_err(|e| Error::io(format!("{}: cannot write the model", path.display()), e))?;
     Ok(())
 }
 
@@ -665,7 +673,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let old = std::fs::metadata(&target).ok();
     if let Some(meta) = &old {
         if meta.is_dir() {
-            bail!("{}: is a directory", path.display());
+            return Err(Error::Output(format!("{}: is a directory", path.display())));
         }
         if !meta.is_file() {
             return write_directly(path, bytes, false);
@@ -695,21 +703,26 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         #[cfg(not(unix))]
         None => {}
     }
-    let mut tmp = builder.tempfile_in(dir).with_context(|| {
-        format!(
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| {
+        let what = format!(
             "{}: cannot create a temporary file in {} ({unchanged})",
             path.display(),
             dir.display()
-        )
+        );
+        Error::io(what, e)
     })?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("{}: cannot write the model ({unchanged})", path.display()))?;
-    tmp.persist(&target).map_err(|e| e.error).with_context(|| {
-        format!(
+        .map_err(|e| {
+            let what = format!("{}: cannot write the model ({unchanged})", path.display());
+            Error::io(what, e)
+        })?;
+    tmp.persist(&target).map_err(|e| {
+        let what = format!(
             "{}: cannot put the model in place ({unchanged})",
             path.display()
-        )
+        );
+        Error::io(what, e.error)
     })?;
     // Make the rename itself durable; a failure here loses nothing.
     if let Ok(d) = std::fs::File::open(dir) {

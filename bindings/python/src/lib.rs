@@ -12,19 +12,22 @@ use std::path::PathBuf;
 /// `stance classify --threads` takes at most this many.
 const MAX_THREADS: usize = 256;
 
-/// An error's message on one line, as the command line prints it.
+/// An error of the command line's flag parser on one line, as the command line prints it.
 fn message(e: &anyhow::Error) -> String {
     format!("{e:#}").replace(['\n', '\r'], " ")
 }
 
-/// A failure to read or write a file: `FileNotFoundError` or `OSError` when the cause
-/// is the file system, `ValueError` otherwise (a file that is not a model).
-fn file_error(e: anyhow::Error) -> PyErr {
-    let io = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>());
-    match io.map(|io| io.kind()) {
-        Some(std::io::ErrorKind::NotFound) => PyFileNotFoundError::new_err(message(&e)),
-        Some(_) => PyOSError::new_err(message(&e)),
-        None => PyValueError::new_err(message(&e)),
+/// A library error: `FileNotFoundError` or `OSError` when the cause is the file
+/// system, `ValueError` otherwise (a file that is not a model, bad rows), with the
+/// command line's one-line message.
+fn file_error(e: stance::Error) -> PyErr {
+    let text = e.full_message();
+    match &e {
+        stance::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            PyFileNotFoundError::new_err(text)
+        }
+        stance::Error::Io { .. } | stance::Error::Write(_) => PyOSError::new_err(text),
+        _ => PyValueError::new_err(text),
     }
 }
 
@@ -367,11 +370,10 @@ fn train(
         };
         return Err(PyValueError::new_err(bad));
     }
-    stance::input::check_trainable(&rows, "the training rows")
-        .map_err(|e| PyValueError::new_err(message(&e)))?;
+    stance::input::check_trainable(&rows, "the training rows").map_err(file_error)?;
     let (inner, _) = py
         .detach(|| stance::Classifier::train(&rows.texts, &rows.labels, &settings, "python", &date))
-        .map_err(|e| PyValueError::new_err(message(&e)))?;
+        .map_err(file_error)?;
     Ok(Classifier { inner })
 }
 
