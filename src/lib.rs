@@ -16,6 +16,7 @@
 //! [`cli`] is the command line itself.
 
 pub mod classifier;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod error;
 pub mod features;

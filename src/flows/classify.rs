@@ -174,7 +174,9 @@ impl Scorer<'_> {
     }
 }
 
-pub(crate) fn open_input(path: &Path) -> Result<BufReader<std::fs::File>> {
+/// Opens a file to classify, buffered for [`classify_one`]: an error names the file
+/// (a directory is [`Error::NoFiles`]; a missing or unreadable file [`Error::Io`]).
+pub fn open_input(path: &Path) -> Result<BufReader<std::fs::File>> {
     let meta = std::fs::metadata(path)
         .map_err(|e| Error::io(format!("{}: cannot read", path.display()), e))?;
     if meta.is_dir() {
