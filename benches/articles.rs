@@ -15,10 +15,10 @@
 use criterion::{criterion_group, criterion_main, Bencher, BenchmarkId, Criterion, Throughput};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use stance::flows::classify::{classify_one, Scorer};
-use stance::input::{read_labelled, Columns};
-use stance::output::{Format, Writer};
-use stance::sentences::{self, Span};
+use stance::internals::flows::classify::{classify_one, Scorer};
+use stance::internals::input::{read_labelled, Columns};
+use stance::internals::output::{Format, Writer};
+use stance::internals::sentences::{self, Span};
 use stance::Classifier;
 use std::hint::black_box;
 use std::path::PathBuf;

@@ -10,14 +10,14 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use stance::features::Scratch;
-use stance::input::{read_labelled, Columns};
-use stance::tokens::for_each_surface;
+use stance::internals::features::Scratch;
+use stance::internals::input::{read_labelled, Columns};
+use stance::internals::tokens::for_each_surface;
 use stance::{Classifier, ScoreScratch, TrainSettings};
 use std::hint::black_box;
 use std::path::PathBuf;
 
-fn corpus() -> stance::input::Labelled {
+fn corpus() -> stance::internals::input::Labelled {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/corpus");
     read_labelled(&[dir], &Columns::default()).expect("models/corpus")
 }
@@ -168,9 +168,9 @@ fn bench_mr(c: &mut Criterion) {
 fn bench_block(c: &mut Criterion) {
     let data = corpus();
     let (texts, labels) = (&data.texts[..3000], &data.labels[..3000]);
-    let table = stance::features::embed::EmbeddingTable::builtin().unwrap();
+    let table = stance::internals::features::embed::EmbeddingTable::builtin().unwrap();
     let with = TrainSettings {
-        embedding: Some(stance::features::embed::Embedding::new(table, 0.25).unwrap()),
+        embedding: Some(stance::internals::features::embed::Embedding::new(table, 0.25).unwrap()),
         ..TrainSettings::default()
     };
     let train = |s: &TrainSettings| Classifier::train(texts, labels, s, "bench", "").unwrap().0;

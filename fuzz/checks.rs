@@ -6,11 +6,11 @@
 
 #![allow(dead_code)]
 
-use stance::input::{self as data, Columns, Labelled};
-use stance::input::{decode_lossy, LineReader};
-use stance::modelfile::{self, ModelData};
-use stance::sentences::{self, Span, MAX_SENTENCE_BYTES};
-use stance::tokens::{Tokenizer, TokenizerConfig};
+use stance::internals::input::{self as data, Columns, Labelled};
+use stance::internals::input::{decode_lossy, LineReader};
+use stance::internals::modelfile::{self, ModelData};
+use stance::internals::sentences::{self, Span, MAX_SENTENCE_BYTES};
+use stance::internals::tokens::{Tokenizer, TokenizerConfig};
 use stance::Classifier;
 
 /// Line breaks of the splitter: a sentence never contains one.
@@ -121,7 +121,7 @@ pub fn split_tokenize(data: &[u8]) {
     let mut reader = LineReader::with_max_line(data, max_line);
     // The same input read again into one reused `Line` must give the same lines.
     let mut again = LineReader::with_max_line(data, max_line);
-    let mut reused = stance::input::Line::default();
+    let mut reused = stance::internals::input::Line::default();
     let mut pos = 0u64;
     let mut spans = Vec::new();
     while let Some(line) = reader.next_line().expect("reading a slice cannot fail") {

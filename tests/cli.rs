@@ -13,7 +13,7 @@ fn classify_jsonl_accounts_for_every_sentence_with_spans_and_scores() {
     let o = run(&["classify", EXAMPLE, "--format", "jsonl"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let recs = jsonl(&o.stdout);
-    let expected = stance::sentences::split(std::str::from_utf8(&input).unwrap()).len();
+    let expected = stance::internals::sentences::split(std::str::from_utf8(&input).unwrap()).len();
     assert_eq!(recs.len(), expected);
     for (i, r) in recs.iter().enumerate() {
         assert_eq!(r["file"], EXAMPLE);
@@ -545,7 +545,7 @@ fn bad_model_files_are_refused_with_a_reason() {
     let corrupt = write(d.path(), "c.model", &c);
     one_line_error(&run(&["classify", "--model", s(&corrupt)]), "checksum");
     // a consistent checksum over inconsistent shapes
-    let mut data = stance::modelfile::ModelData::from_bytes(&good).unwrap();
+    let mut data = stance::internals::modelfile::ModelData::from_bytes(&good).unwrap();
     data.weights.pop();
     let bad = write(d.path(), "s.model", &data.to_bytes().unwrap());
     one_line_error(&run(&["classify", "--model", s(&bad)]), "inconsistent");

@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
-use stance::features::embed::{write_table, Embedding, EmbeddingTable};
-use stance::features::TfidfConfig;
+use stance::internals::features::embed::{write_table, Embedding, EmbeddingTable};
+use stance::internals::features::TfidfConfig;
 use stance::{Classifier, TrainSettings};
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -163,7 +163,7 @@ fn the_dense_score_is_the_reference_computation() {
     let nf = m.tfidf().n_features();
     let w = m.dense_weights();
     assert_eq!(w.len(), 24 * k);
-    let mut scratch = stance::features::Scratch::default();
+    let mut scratch = stance::internals::features::Scratch::default();
     let mut row = Vec::new();
     let mut word = String::new();
     for text in [
@@ -178,7 +178,7 @@ fn the_dense_score_is_the_reference_computation() {
         m.model().scores_into(&row, &mut z);
         let mut z: Vec<f64> = z.into_iter().map(f64::from).collect();
         let mut v = [0f64; 24];
-        stance::tokens::for_each_surface(text, &mut word, true, |s| {
+        stance::internals::tokens::for_each_surface(text, &mut word, true, |s| {
             if let Some(i) = t.lookup(s) {
                 for (a, b) in v.iter_mut().zip(t.vector(i)) {
                     *a += f64::from(b);
@@ -252,8 +252,8 @@ fn a_model_with_the_builtin_table_refers_to_it_by_crc() {
     assert!(back.embedding().unwrap().table.is_builtin());
     assert_eq!(back.predict("A fine season."), m.predict("A fine season."));
     let mut data = m.to_data();
-    if let Some(stance::modelfile::EmbeddingData {
-        table: stance::modelfile::TableRef::Builtin { crc, .. },
+    if let Some(stance::internals::modelfile::EmbeddingData {
+        table: stance::internals::modelfile::TableRef::Builtin { crc, .. },
         ..
     }) = &mut data.embedding
     {

@@ -144,7 +144,7 @@ fn a_damaged_model_is_model_and_names_the_file() {
 fn a_damaged_table_is_embedding() {
     let d = tempfile::tempdir().unwrap();
     let t = write(d.path(), "t.bin", b"STVEC but not really");
-    let e = stance::features::embed::EmbeddingTable::read_file(&t).unwrap_err();
+    let e = stance::internals::features::embed::EmbeddingTable::read_file(&t).unwrap_err();
     assert!(
         matches!(&e, Error::Embedding { path: Some(p), .. } if p == &t),
         "{e:?}"
@@ -158,7 +158,7 @@ fn a_damaged_table_is_embedding() {
 #[test]
 fn a_model_path_that_cannot_be_written_is_output() {
     let d = tempfile::tempdir().unwrap();
-    let e = stance::flows::train::check_target(d.path(), &[]).unwrap_err();
+    let e = stance::internals::flows::train::check_target(d.path(), &[]).unwrap_err();
     assert!(matches!(e, Error::Output(_)), "{e:?}");
     let data = rows(&[("a fine show", "good"), ("a dull show", "bad")]);
     let model = TrainSettings::default().fit(&data).unwrap();

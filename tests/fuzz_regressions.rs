@@ -6,8 +6,8 @@
 #[path = "../fuzz/checks.rs"]
 mod checks;
 
-use stance::input::Labelled;
-use stance::modelfile::{ModelData, MAX_MAGNITUDE};
+use stance::internals::input::Labelled;
+use stance::internals::modelfile::{ModelData, MAX_MAGNITUDE};
 use stance::{Classifier, TrainSettings};
 use std::sync::OnceLock;
 
@@ -17,7 +17,8 @@ fn tiny_model_bytes() -> &'static [u8] {
     BYTES.get_or_init(|| {
         let csv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tiny.csv"));
         let mut d = Labelled::default();
-        stance::input::parse_labelled(&csv.unwrap(), &Default::default(), &mut d).unwrap();
+        stance::internals::input::parse_labelled(&csv.unwrap(), &Default::default(), &mut d)
+            .unwrap();
         let (m, _) = Classifier::train(
             &d.texts,
             &d.labels,

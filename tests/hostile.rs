@@ -135,10 +135,10 @@ fn a_full_stdout_is_an_error_that_says_so() {
 
 /// A model file around `m`'s encoding, with a correct header and checksum but none of
 /// the checks saving makes.
-fn model_file(m: &stance::modelfile::ModelData) -> Vec<u8> {
+fn model_file(m: &stance::internals::modelfile::ModelData) -> Vec<u8> {
     let payload = postcard::to_allocvec(m).unwrap();
-    let mut f = stance::modelfile::MAGIC.to_vec();
-    f.extend_from_slice(&stance::modelfile::FORMAT_VERSION.to_le_bytes());
+    let mut f = stance::internals::modelfile::MAGIC.to_vec();
+    f.extend_from_slice(&stance::internals::modelfile::FORMAT_VERSION.to_le_bytes());
     f.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     f.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
     f.extend_from_slice(&payload);
@@ -183,7 +183,7 @@ fn stranger_model_files_get_a_reason() {
     long.extend_from_slice(b"junk");
     one_line_error(&classify("l.model", &long), "4 bytes after its payload");
     // A correct checksum over a weight that would make every score NaN.
-    let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
+    let mut m = stance::internals::modelfile::ModelData::from_bytes(&good).unwrap();
     m.weights[0] = f32::INFINITY;
     let f = model_file(&m);
     one_line_error(
@@ -191,14 +191,14 @@ fn stranger_model_files_get_a_reason() {
         "weight 0 is inf, not a finite number",
     );
     // A label that would send an escape sequence to the terminal.
-    let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
+    let mut m = stance::internals::modelfile::ModelData::from_bytes(&good).unwrap();
     m.labels[0] = "\x1b[2J".into();
     let f = model_file(&m);
     one_line_error(
         &classify("label.model", &f),
         "label \"\\u{1b}[2J\" is empty or holds a control character",
     );
-    let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
+    let mut m = stance::internals::modelfile::ModelData::from_bytes(&good).unwrap();
     let mut stems: Vec<&str> = m.stems.split('\n').collect();
     stems[5] = "\x1b]0;pwned\x07";
     m.stems = stems.join("\n");
@@ -208,7 +208,7 @@ fn stranger_model_files_get_a_reason() {
         "word 5 holds a control character",
     );
     // At the very start of the list too (its place is then 0, found by the fuzzer).
-    let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
+    let mut m = stance::internals::modelfile::ModelData::from_bytes(&good).unwrap();
     m.stems.insert(0, '\x07');
     one_line_error(
         &classify("first.model", &model_file(&m)),
@@ -216,13 +216,13 @@ fn stranger_model_files_get_a_reason() {
     );
     // Word terms are stored as packed word ids (21 bits each, each id plus 1): one
     // naming a word past the list, and one term stored twice.
-    let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
+    let mut m = stance::internals::modelfile::ModelData::from_bytes(&good).unwrap();
     m.terms[2] = m.stems.split('\n').count() as u64 + 1;
     one_line_error(
         &classify("ids.model", &model_file(&m)),
         "term 2 names a word that is not in the list",
     );
-    let mut m = stance::modelfile::ModelData::from_bytes(&good).unwrap();
+    let mut m = stance::internals::modelfile::ModelData::from_bytes(&good).unwrap();
     m.terms[3] = m.terms[1];
     let out = classify("twice.model", &model_file(&m));
     one_line_error(&out, "term 3 appears twice");
@@ -328,8 +328,8 @@ fn many_rows_are_read_in_order() {
         };
         csv.push_str(&format!("{t} {i},{l}\n"));
     }
-    let mut d = stance::input::Labelled::default();
-    stance::input::parse_labelled(csv.as_bytes(), &Default::default(), &mut d).unwrap();
+    let mut d = stance::internals::input::Labelled::default();
+    stance::internals::input::parse_labelled(csv.as_bytes(), &Default::default(), &mut d).unwrap();
     assert_eq!(d.len(), 50_000);
     assert_eq!(d.texts[49_999], "dull and slow 49999");
     assert_eq!(d.labels[49_999], "criticism");

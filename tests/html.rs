@@ -12,7 +12,7 @@ fn page_bytes() -> Vec<u8> {
 
 #[test]
 fn a_page_is_read_as_its_article_text_with_spans_in_that_text() {
-    let (text, title) = stance::input::html::extract(&page_bytes());
+    let (text, title) = stance::internals::input::html::extract(&page_bytes());
     assert_eq!(
         title.as_deref(),
         Some("Lighthouse Keepers, season two – review")
@@ -20,7 +20,7 @@ fn a_page_is_read_as_its_article_text_with_spans_in_that_text() {
     let o = run(&["classify", PAGE, "--format", "jsonl"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let recs = jsonl(&o.stdout);
-    assert_eq!(recs.len(), stance::sentences::split(&text).len());
+    assert_eq!(recs.len(), stance::internals::sentences::split(&text).len());
     let all: Vec<&str> = recs.iter().map(|r| r["text"].as_str().unwrap()).collect();
     for r in &recs {
         assert_eq!(r["source"], "html");

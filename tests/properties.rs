@@ -49,13 +49,13 @@ proptest! {
     fn sentence_spans_are_ordered_disjoint_on_boundaries_and_cover_the_text(t in text()) {
         // Panics (and so fails, with the shrunk text) on any broken promise.
         let (spans, cuts) = checks::split_checked(&t);
-        let tokenizer = stance::tokens::Tokenizer::new(Default::default());
+        let tokenizer = stance::internals::tokens::Tokenizer::new(Default::default());
         for s in &spans {
             checks::check_tokens(s.text(&t), &tokenizer);
         }
         let over = t
             .split(['\n', '\r', '\u{0B}', '\u{0C}', '\u{85}', '\u{2028}', '\u{2029}'])
-            .any(|l| l.trim().len() > stance::sentences::MAX_SENTENCE_BYTES);
+            .any(|l| l.trim().len() > stance::internals::sentences::MAX_SENTENCE_BYTES);
         prop_assert!(cuts == 0 || over);
     }
 
@@ -106,7 +106,7 @@ proptest! {
 
     #[test]
     fn every_sentence_gets_one_record_whose_scores_sum_to_1(t in text()) {
-        let spans = stance::sentences::split(&t);
+        let spans = stance::internals::sentences::split(&t);
         let recs = classify_jsonl(t.as_bytes(), tiny_model());
         prop_assert_eq!(recs.len(), spans.len());
         for (i, (r, s)) in recs.iter().zip(&spans).enumerate() {

@@ -127,7 +127,7 @@ impl Classifier {
     /// Writes the model file (whole or not at all), as ``stance train -o PATH`` does.
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         py.detach(|| {
-            stance::flows::train::check_target(&path, &[])?;
+            stance::internals::flows::train::check_target(&path, &[])?;
             self.inner.save(&path)
         })
         .map_err(|e| match file_error(e) {
@@ -256,7 +256,7 @@ impl Classifier {
         text: &Bound<'_, PyAny>,
         file: &str,
     ) -> PyResult<String> {
-        use stance::output::{Format, Record, Summary, Writer};
+        use stance::internals::output::{Format, Record, Summary, Writer};
         let (doc, map) = document(text)?;
         let raw = |pos: usize| map.as_ref().map_or(pos, |m| m.raw(pos)) as u64;
         let bytes = py
@@ -292,11 +292,11 @@ impl Classifier {
 
 /// A document given as `str` or as `bytes` (UTF-8, invalid bytes read as U+FFFD: then
 /// with the map back to raw offsets).
-fn document(text: &Bound<'_, PyAny>) -> PyResult<(String, Option<stance::input::OffsetMap>)> {
+fn document(text: &Bound<'_, PyAny>) -> PyResult<(String, Option<stance::internals::input::OffsetMap>)> {
     if let Ok(s) = text.cast::<PyString>() {
         Ok((s.to_str()?.to_string(), None))
     } else if let Ok(b) = text.cast::<PyBytes>() {
-        Ok(stance::input::decode_lossy(b.as_bytes()))
+        Ok(stance::internals::input::decode_lossy(b.as_bytes()))
     } else {
         Err(PyTypeError::new_err("text must be str or bytes"))
     }
@@ -354,7 +354,7 @@ fn train(
     }
     // The rows as `stance train` reads them from a CSV file: labels trimmed, no empty
     // text or label, no label with a control character.
-    let mut rows = stance::input::Labelled::default();
+    let mut rows = stance::internals::input::Labelled::default();
     for (i, (t, l)) in texts.iter().zip(&labels).enumerate() {
         let l = l.trim();
         let bad = if l.is_empty() {
@@ -370,7 +370,7 @@ fn train(
         };
         return Err(PyValueError::new_err(bad));
     }
-    stance::input::check_trainable(&rows, "the training rows").map_err(file_error)?;
+    stance::internals::input::check_trainable(&rows, "the training rows").map_err(file_error)?;
     let (inner, _) = py
         .detach(|| stance::Classifier::train(&rows.texts, &rows.labels, &settings, "python", &date))
         .map_err(file_error)?;
