@@ -821,7 +821,7 @@ fn embedding_of(d: EmbeddingData) -> Result<(Embedding, Vec<f32>)> {
     let table = match d.table {
         TableRef::Builtin { crc, .. } => {
             let t = EmbeddingTable::builtin()
-                .map_err(|e| Error::embedding(format!("the built-in embedding table: {e}")))?;
+                .map_err(|e| e.prefixed("the built-in embedding table"))?;
             if t.crc() != crc {
                 return Err(Error::embedding(format!(
                     "the model was trained with a built-in embedding table of CRC {crc:08x}; this stance has {:08x} (retrain, or use a stance of the same version)",
@@ -832,7 +832,7 @@ fn embedding_of(d: EmbeddingData) -> Result<(Embedding, Vec<f32>)> {
         }
         TableRef::Embedded(bytes) => std::sync::Arc::new(
             EmbeddingTable::from_bytes(Cow::Owned(bytes))
-                .map_err(|e| Error::embedding(format!("its embedding table: {e}")))?,
+                .map_err(|e| e.prefixed("its embedding table"))?,
         ),
     };
     if table.dim() != d.dim as usize {
@@ -842,7 +842,7 @@ fn embedding_of(d: EmbeddingData) -> Result<(Embedding, Vec<f32>)> {
             table.dim()
         )));
     }
-    let e = Embedding::new(table, d.weight).map_err(Error::embedding)?;
+    let e = Embedding::new(table, d.weight).map_err(|e| Error::embedding(e.to_string()))?;
     Ok((e, d.weights))
 }
 

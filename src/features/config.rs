@@ -50,7 +50,7 @@ impl Default for TfidfConfig {
 }
 
 impl TfidfConfig {
-    pub fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), String> {
         if self.ngram_min < 1 || self.ngram_min > self.ngram_max || self.ngram_max > MAX_NGRAM {
             return Err(format!(
                 "n-gram range {}-{} is not valid: need 1 <= min <= max <= {MAX_NGRAM}",

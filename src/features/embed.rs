@@ -85,8 +85,8 @@ fn f32_at(b: &[u8], at: usize) -> f32 {
 impl EmbeddingTable {
     /// Checks and indexes the bytes of a table; errors say what is wrong (the caller
     /// names the file).
-    pub fn from_bytes(bytes: Cow<'static, [u8]>) -> Result<EmbeddingTable, String> {
-        EmbeddingTable::parse(bytes, true)
+    pub fn from_bytes(bytes: Cow<'static, [u8]>) -> crate::Result<EmbeddingTable> {
+        EmbeddingTable::parse(bytes, true).map_err(crate::Error::embedding)
     }
 
     /// [`EmbeddingTable::from_bytes`], the CRC checked only if `check_crc` (the
@@ -232,17 +232,18 @@ impl EmbeddingTable {
         f.take(MAX_TABLE_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(cannot_read)?;
-        EmbeddingTable::from_bytes(Cow::Owned(bytes)).map_err(|e| Error::embedding(e).in_file(path))
+        EmbeddingTable::from_bytes(Cow::Owned(bytes)).map_err(|e| e.in_file(path))
     }
 
     /// The table built into the binary, checked and indexed once per process.
-    pub fn builtin() -> Result<Arc<EmbeddingTable>, String> {
+    pub fn builtin() -> crate::Result<Arc<EmbeddingTable>> {
         static TABLE: OnceLock<Result<Arc<EmbeddingTable>, String>> = OnceLock::new();
         TABLE
             .get_or_init(|| {
                 EmbeddingTable::parse(Cow::Borrowed(BUILTIN_TABLE), false).map(Arc::new)
             })
             .clone()
+            .map_err(crate::Error::embedding)
     }
 
     /// Whether this is the table built into the binary.
@@ -398,11 +399,11 @@ pub struct Embedding {
 pub const MAX_BLOCK_WEIGHT: f32 = 1e3;
 
 impl Embedding {
-    pub fn new(table: Arc<EmbeddingTable>, weight: f32) -> Result<Embedding, String> {
+    pub fn new(table: Arc<EmbeddingTable>, weight: f32) -> crate::Result<Embedding> {
         if !(weight.is_finite() && weight > 0.0 && weight <= MAX_BLOCK_WEIGHT) {
-            return Err(format!(
+            return Err(crate::Error::Setting(format!(
                 "embedding weight {weight} must be a number > 0 and at most {MAX_BLOCK_WEIGHT}"
-            ));
+            )));
         }
         Ok(Embedding { table, weight })
     }
@@ -614,7 +615,8 @@ mod tests {
         cases.push((version, "version"));
         for (bytes, want) in cases {
             let e = EmbeddingTable::from_bytes(Cow::Owned(bytes)).unwrap_err();
-            assert!(e.contains(want), "{e:?} should say {want:?}");
+            assert!(matches!(e, crate::Error::Embedding { .. }), "{e:?}");
+            assert!(e.to_string().contains(want), "{e:?} should say {want:?}");
         }
     }
 
