@@ -49,3 +49,34 @@ fn batch_scores_match_lines_mode_on_any_number_of_threads() {
     }
     assert_eq!(cli.len(), texts.len());
 }
+
+#[test]
+fn library_defaults_are_the_command_lines() {
+    let (cli, _) = stance::cli::train_settings(Vec::<String>::new()).unwrap();
+    assert_eq!(cli, stance::TrainSettings::default());
+    // So a model fitted by the library equals `stance train`'s on the same rows.
+    let d = tempfile::tempdir().unwrap();
+    let csv = d.path().join("rows.csv");
+    std::fs::write(
+        &csv,
+        "text,label\na triumph of a season,good\na dull mess,bad\nwhat a triumph,good\nsuch a mess,bad\n",
+    )
+    .unwrap();
+    let rows = stance::read_labelled(std::slice::from_ref(&csv), &Default::default()).unwrap();
+    let ours = stance::TrainSettings::default().fit(&rows).unwrap();
+    let out = d.path().join("m.model");
+    let r = run(&[
+        "train",
+        csv.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--date",
+        "1970-01-01",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let theirs = stance::Classifier::load(&out).unwrap();
+    assert_eq!(ours.labels(), theirs.labels());
+    for text in ["A triumph.", "A mess.", "Neither."] {
+        assert_eq!(ours.predict(text), theirs.predict(text));
+    }
+}
