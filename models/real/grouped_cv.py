@@ -63,6 +63,31 @@ def scores(gold, pred):
     return acc, sum(f1s) / len(f1s), dict(zip(labels, f1s))
 
 
+def folds(rows, by, n, seed):
+    """The held-out groups, [(name, rows)]: `by` "doc" fills n folds with whole documents
+    walked in a shuffle seeded by `seed`; "source" holds out one repository at a time."""
+    if by == "doc":
+        docs = sorted({r[0] for r in rows})
+        random.Random(seed).shuffle(docs)
+        fold_of = {d: k % n for k, d in enumerate(docs)}
+        return [(f"fold {k + 1}", [r for r in rows if fold_of[r[0]] == k]) for k in range(n)]
+    return [(src, [r for r in rows if r[1] == src]) for src in sorted({r[1] for r in rows})]
+
+
+def synthetic():
+    """Our own sentences, models/corpus/*.csv in name order, as (text, label)."""
+    synth = []
+    for p in sorted(glob.glob(os.path.join(ROOT, "models", "corpus", "*.csv"))):
+        with open(p, encoding="utf-8", newline="") as f:
+            synth += [(r["text"], r["label"]) for r in csv.DictReader(f)]
+    return synth
+
+
+def build_args():
+    """The built-in model's training settings, models/build.args (one argument a line)."""
+    return [l for l in open(os.path.join(ROOT, "models", "build.args")).read().split("\n") if l]
+
+
 def main():
     ap = argparse.ArgumentParser()
     cache = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "stance", "real.tsv")
@@ -79,20 +104,10 @@ def main():
     if not os.path.exists(a.real):
         print(f"grouped_cv: skipped: {a.real} is absent (run models/real/regenerate)")
         return
-    targs = a.train_args or [l for l in open(os.path.join(ROOT, "models", "build.args")).read().split("\n") if l]
+    targs = a.train_args or build_args()
     rows = load(a.real)
-    if a.by == "doc":
-        docs = sorted({r[0] for r in rows})
-        random.Random(a.seed).shuffle(docs)
-        fold_of = {d: k % a.folds for k, d in enumerate(docs)}
-        groups = [(f"fold {k + 1}", [r for r in rows if fold_of[r[0]] == k]) for k in range(a.folds)]
-    else:
-        groups = [(src, [r for r in rows if r[1] == src]) for src in sorted({r[1] for r in rows})]
-    synth = []
-    if a.synthetic:
-        for p in sorted(glob.glob(os.path.join(ROOT, "models", "corpus", "*.csv"))):
-            with open(p, encoding="utf-8", newline="") as f:
-                synth += [(r["text"], r["label"]) for r in csv.DictReader(f)]
+    groups = folds(rows, a.by, a.folds, a.seed)
+    synth = synthetic() if a.synthetic else []
     out, allg, allp = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for name, test in groups:
