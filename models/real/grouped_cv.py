@@ -88,7 +88,8 @@ def build_args():
     return [l for l in open(os.path.join(ROOT, "models", "build.args")).read().split("\n") if l]
 
 
-def main():
+def arguments():
+    """The options grouped_cv.py and two_stage_cv.py share (TRAIN_ARGS comes last)."""
     ap = argparse.ArgumentParser()
     cache = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "stance", "real.tsv")
     ap.add_argument("--real", default=os.environ.get("STANCE_REAL_TSV", cache))
@@ -99,6 +100,11 @@ def main():
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--confusion", action="store_true", help="print the pooled confusion matrix")
+    return ap
+
+
+def main():
+    ap = arguments()
     ap.add_argument("train_args", nargs="*")
     a = ap.parse_args()
     if not os.path.exists(a.real):
