@@ -88,6 +88,14 @@ def build_args():
     return [l for l in open(os.path.join(ROOT, "models", "build.args")).read().split("\n") if l]
 
 
+def print_confusion(confusion):
+    """Prints a confusion matrix {gold: {predicted: count}}, rows gold, columns predicted."""
+    cols = sorted(next(iter(confusion.values())))
+    print("gold \\ predicted " + " ".join(f"{c:>12}" for c in cols))
+    for g in sorted(confusion):
+        print(f"{g:17} " + " ".join(f"{confusion[g][c]:12}" for c in cols))
+
+
 def arguments():
     """The options grouped_cv.py and two_stage_cv.py share (TRAIN_ARGS comes last)."""
     ap = argparse.ArgumentParser()
@@ -148,10 +156,7 @@ def main():
         print(f"{'pooled':40} n={len(allg):5}  acc {acc:.4f}  macro-F1 {mf1:.4f}  " +
               " ".join(f"{k} {v:.3f}" for k, v in sorted(per.items())))
         if a.confusion:
-            cols = sorted(set(allp))
-            print("gold \\ predicted " + " ".join(f"{c:>12}" for c in cols))
-            for g in labels:
-                print(f"{g:17} " + " ".join(f"{confusion[g][c]:12}" for c in cols))
+            print_confusion(confusion)
 
 
 if __name__ == "__main__":
