@@ -63,7 +63,41 @@ def scores(gold, pred):
     return acc, sum(f1s) / len(f1s), dict(zip(labels, f1s))
 
 
-def main():
+def folds(rows, by, n, seed):
+    """The held-out groups, [(name, rows)]: `by` "doc" fills n folds with whole documents
+    walked in a shuffle seeded by `seed`; "source" holds out one repository at a time."""
+    if by == "doc":
+        docs = sorted({r[0] for r in rows})
+        random.Random(seed).shuffle(docs)
+        fold_of = {d: k % n for k, d in enumerate(docs)}
+        return [(f"fold {k + 1}", [r for r in rows if fold_of[r[0]] == k]) for k in range(n)]
+    return [(src, [r for r in rows if r[1] == src]) for src in sorted({r[1] for r in rows})]
+
+
+def synthetic():
+    """Our own sentences, models/corpus/*.csv in name order, as (text, label)."""
+    synth = []
+    for p in sorted(glob.glob(os.path.join(ROOT, "models", "corpus", "*.csv"))):
+        with open(p, encoding="utf-8", newline="") as f:
+            synth += [(r["text"], r["label"]) for r in csv.DictReader(f)]
+    return synth
+
+
+def build_args():
+    """The built-in model's training settings, models/build.args (one argument a line)."""
+    return [l for l in open(os.path.join(ROOT, "models", "build.args")).read().split("\n") if l]
+
+
+def print_confusion(confusion):
+    """Prints a confusion matrix {gold: {predicted: count}}, rows gold, columns predicted."""
+    cols = sorted(next(iter(confusion.values())))
+    print("gold \\ predicted " + " ".join(f"{c:>12}" for c in cols))
+    for g in sorted(confusion):
+        print(f"{g:17} " + " ".join(f"{confusion[g][c]:12}" for c in cols))
+
+
+def arguments():
+    """The options grouped_cv.py and two_stage_cv.py share (TRAIN_ARGS comes last)."""
     ap = argparse.ArgumentParser()
     cache = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "stance", "real.tsv")
     ap.add_argument("--real", default=os.environ.get("STANCE_REAL_TSV", cache))
@@ -74,25 +108,20 @@ def main():
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--confusion", action="store_true", help="print the pooled confusion matrix")
+    return ap
+
+
+def main():
+    ap = arguments()
     ap.add_argument("train_args", nargs="*")
     a = ap.parse_args()
     if not os.path.exists(a.real):
         print(f"grouped_cv: skipped: {a.real} is absent (run models/real/regenerate)")
         return
-    targs = a.train_args or [l for l in open(os.path.join(ROOT, "models", "build.args")).read().split("\n") if l]
+    targs = a.train_args or build_args()
     rows = load(a.real)
-    if a.by == "doc":
-        docs = sorted({r[0] for r in rows})
-        random.Random(a.seed).shuffle(docs)
-        fold_of = {d: k % a.folds for k, d in enumerate(docs)}
-        groups = [(f"fold {k + 1}", [r for r in rows if fold_of[r[0]] == k]) for k in range(a.folds)]
-    else:
-        groups = [(src, [r for r in rows if r[1] == src]) for src in sorted({r[1] for r in rows})]
-    synth = []
-    if a.synthetic:
-        for p in sorted(glob.glob(os.path.join(ROOT, "models", "corpus", "*.csv"))):
-            with open(p, encoding="utf-8", newline="") as f:
-                synth += [(r["text"], r["label"]) for r in csv.DictReader(f)]
+    groups = folds(rows, a.by, a.folds, a.seed)
+    synth = synthetic() if a.synthetic else []
     out, allg, allp = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for name, test in groups:
@@ -127,10 +156,7 @@ def main():
         print(f"{'pooled':40} n={len(allg):5}  acc {acc:.4f}  macro-F1 {mf1:.4f}  " +
               " ".join(f"{k} {v:.3f}" for k, v in sorted(per.items())))
         if a.confusion:
-            cols = sorted(set(allp))
-            print("gold \\ predicted " + " ".join(f"{c:>12}" for c in cols))
-            for g in labels:
-                print(f"{g:17} " + " ".join(f"{confusion[g][c]:12}" for c in cols))
+            print_confusion(confusion)
 
 
 if __name__ == "__main__":
