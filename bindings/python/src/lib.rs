@@ -292,7 +292,9 @@ impl Classifier {
 
 /// A document given as `str` or as `bytes` (UTF-8, invalid bytes read as U+FFFD: then
 /// with the map back to raw offsets).
-fn document(text: &Bound<'_, PyAny>) -> PyResult<(String, Option<stance::internals::input::OffsetMap>)> {
+fn document(
+    text: &Bound<'_, PyAny>,
+) -> PyResult<(String, Option<stance::internals::input::OffsetMap>)> {
     if let Ok(s) = text.cast::<PyString>() {
         Ok((s.to_str()?.to_string(), None))
     } else if let Ok(b) = text.cast::<PyBytes>() {
