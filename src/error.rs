@@ -20,7 +20,9 @@ pub enum Error {
     /// it and what was being done ("data.csv: cannot read").
     #[error("{what}")]
     Io {
+        /// The file and what was being done, the whole message.
         what: String,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -31,6 +33,7 @@ pub enum Error {
         path: Option<PathBuf>,
         /// The line the problem is on (1 is the header), when it is on one.
         line: Option<u64>,
+        /// What is wrong.
         message: String,
     },
     /// The rows cannot train a model: none, one label, more labels than the cap, texts
@@ -50,6 +53,7 @@ pub enum Error {
     Model {
         /// The file, when the model came from one.
         path: Option<PathBuf>,
+        /// What is wrong.
         message: String,
     },
     /// A semantic block's word-vector table is damaged or does not match the model.
@@ -57,6 +61,7 @@ pub enum Error {
     Embedding {
         /// The table's file, when it came from one.
         path: Option<PathBuf>,
+        /// What is wrong.
         message: String,
     },
     /// Training could not run: over its memory budget, or the solver failed.

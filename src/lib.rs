@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! # stance
 //!
 //! Scores every sentence of an article about a TV show's new season for its stance

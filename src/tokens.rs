@@ -22,7 +22,15 @@ use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
-/// Tokenizer settings, stored in the model file.
+/// Tokenizer settings, stored in the model file; the default stems and keeps
+/// punctuation (`stance train --no-stem`, `--no-punctuation` turn them off).
+///
+/// ```
+/// let mut s = stance::TrainSettings::default();
+/// assert!(s.tokenizer.stem && s.tokenizer.punctuation);
+/// s.tokenizer = stance::TokenizerConfig { stem: false, punctuation: true };
+/// assert!(s.check().is_ok());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenizerConfig {
     /// Apply Snowball English stemming.
@@ -394,6 +402,7 @@ impl Clone for Tokenizer {
 }
 
 impl Tokenizer {
+    /// A tokenizer with these settings.
     pub fn new(config: TokenizerConfig) -> Self {
         Tokenizer {
             config,
@@ -401,6 +410,7 @@ impl Tokenizer {
         }
     }
 
+    /// Its settings.
     pub fn config(&self) -> TokenizerConfig {
         self.config
     }

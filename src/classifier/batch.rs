@@ -9,17 +9,30 @@ use rayon::prelude::*;
 /// One sentence of a document, scored: its byte span in the document, its text, its
 /// label and the probability of every label (in [`Classifier::labels`] order; they sum
 /// to 1).
+///
+/// ```
+/// let model = stance::Classifier::builtin()?;
+/// let doc = "We watched it all. Season two is coming.";
+/// for s in model.classify(doc) {
+///     assert_eq!(&doc[s.start..s.end], s.text);
+///     assert_eq!(model.labels()[s.label_index], s.label);
+///     assert!(s.probabilities.iter().all(|&p| p <= s.probabilities[s.label_index]));
+/// }
+/// # Ok::<(), stance::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sentence {
     /// Byte offset of the sentence's first byte in the document.
     pub start: usize,
     /// Byte offset just past the sentence's last byte.
     pub end: usize,
+    /// The sentence's text, `&document[start..end]`.
     pub text: String,
     /// The most probable label (the first on ties).
     pub label: String,
     /// Index of `label` in [`Classifier::labels`].
     pub label_index: usize,
+    /// The probability of every label, in [`Classifier::labels`] order (they sum to 1).
     pub probabilities: Vec<f32>,
 }
 
@@ -42,6 +55,16 @@ impl Classifier {
 
     /// [`Classifier::classify`] with scratch space kept between calls (faster over many
     /// documents).
+    ///
+    /// ```
+    /// let model = stance::Classifier::builtin()?;
+    /// let mut scratch = stance::ScoreScratch::default();
+    /// for doc in ["Renewed for a third season!", "The plot meanders. The cast shines."] {
+    ///     let with = model.classify_with(doc, &mut scratch);
+    ///     assert_eq!(with, model.classify(doc));
+    /// }
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn classify_with(&self, text: &str, scratch: &mut ScoreScratch) -> Vec<Sentence> {
         let skip = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let body = &text[skip..];

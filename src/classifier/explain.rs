@@ -4,7 +4,19 @@
 use super::*;
 
 impl Classifier {
-    /// [`Classifier::explain`] for `text`'s whole row (every feature block).
+    /// The `n` features of `text` that pushed most toward label `c` relative to the
+    /// other labels, named by the words that made them, largest first (what
+    /// `stance classify --explain` prints).
+    ///
+    /// ```
+    /// let model = stance::Classifier::builtin()?;
+    /// let text = "The performances are superb.";
+    /// let (c, _) = model.predict(text);
+    /// let why = model.explain_text(text, &mut stance::ScoreScratch::default(), c, 3);
+    /// assert!(why.len() <= 3);
+    /// assert!(why.windows(2).all(|w| w[0].1 >= w[1].1));
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn explain_text(
         &self,
         text: &str,
@@ -48,6 +60,8 @@ impl Classifier {
     /// all labels, largest first, positive only.
     ///
     /// The semantic block's dimensions count as one feature, `[semantic block]`.
+    /// Internal: rows are the featurizer's; [`Classifier::explain_text`] takes text.
+    #[doc(hidden)]
     pub fn explain(&self, row: &[(u32, f32)], c: usize, n: usize) -> Vec<(String, f32)> {
         let k = self.labels().len() as f32;
         let nf = self.tfidf.n_features() as u32;

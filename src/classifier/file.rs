@@ -4,7 +4,8 @@
 use super::*;
 
 impl Classifier {
-    /// The model file's contents.
+    /// The model file's contents (internal: the file format's types promise nothing).
+    #[doc(hidden)]
     pub fn to_data(&self) -> ModelData {
         let split = self.tfidf.n_features() * self.labels().len();
         let embedding = self.embedding.as_ref().map(|e| EmbeddingData {
@@ -36,7 +37,8 @@ impl Classifier {
         }
     }
 
-    /// Builds a classifier from a model file's contents, checking every shape.
+    /// Builds a classifier from a model file's contents, checking every shape (internal).
+    #[doc(hidden)]
     pub fn from_data(d: ModelData) -> Result<Classifier> {
         let stems = TermList::from_joined(d.stems).map_err(Error::model)?;
         let char_terms = TermList::from_joined(d.char_terms).map_err(Error::model)?;
@@ -74,26 +76,63 @@ impl Classifier {
         Ok(Classifier::new(tfidf, model, d.meta, embedding))
     }
 
+    /// The model file's bytes, exactly what [`Classifier::save`] writes.
+    ///
+    /// ```
+    /// let model = stance::Classifier::builtin()?;
+    /// let bytes = model.to_bytes()?;
+    /// let again = stance::Classifier::from_bytes(&bytes)?;
+    /// assert_eq!(again.to_bytes()?, bytes);
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         self.to_data().to_bytes()
     }
 
+    /// Reads a model file's bytes, checking the header, the checksum and every shape.
+    ///
+    /// ```
+    /// let e = stance::Classifier::from_bytes(b"not a model").unwrap_err();
+    /// assert!(matches!(e, stance::Error::Model { .. }));
+    /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Classifier> {
         Classifier::from_data(ModelData::from_bytes(bytes)?)
             .map_err(|e| e.prefixed("model file is inconsistent"))
     }
 
     /// Reads a model file (never more than its header declares); errors name the file.
+    ///
+    /// ```
+    /// let e = stance::Classifier::load("no/such/file.model".as_ref()).unwrap_err();
+    /// assert!(e.to_string().contains("no/such/file.model"));
+    /// ```
     pub fn load(path: &Path) -> Result<Classifier> {
         Classifier::from_bytes(&modelfile::read_file(path)?).map_err(|e| e.in_file(path))
     }
 
-    /// Writes the model file atomically.
+    /// Writes the model file atomically: a temporary file beside `path`, then a rename,
+    /// so `path` holds the whole model or is left as it was.
+    ///
+    /// ```
+    /// let model = stance::Classifier::builtin()?;
+    /// let path = std::env::temp_dir().join(format!("stance-doc-{}.model", std::process::id()));
+    /// model.save(&path)?;
+    /// assert_eq!(stance::Classifier::load(&path)?.to_bytes()?, model.to_bytes()?);
+    /// std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn save(&self, path: &Path) -> Result<()> {
         modelfile::write_atomically(path, &self.to_bytes()?)
     }
 
-    /// The model built into the binary.
+    /// The model built into the binary (trained on our corpus and real TV writing;
+    /// `models/build.sh` rebuilds it).
+    ///
+    /// ```
+    /// let model = stance::Classifier::builtin()?;
+    /// assert_eq!(model.labels().len(), 4);
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn builtin() -> Result<Classifier> {
         Classifier::from_bytes(BUILTIN_MODEL).map_err(|e| e.prefixed("the built-in model"))
     }

@@ -35,7 +35,17 @@ pub use settings::TrainSettings;
 /// The model built into the binary (rebuilt from `models/corpus/` by `models/build.sh`).
 pub static BUILTIN_MODEL: &[u8] = include_bytes!("../../models/stance.model");
 
-/// A trained pipeline.
+/// A trained pipeline: tokenizer settings, TF-IDF vocabulary, the optional semantic
+/// block and the logistic-regression weights. Load one ([`Classifier::builtin`],
+/// [`Classifier::load`]) or train one ([`TrainSettings::fit`]), then score text.
+///
+/// ```
+/// let model = stance::Classifier::builtin()?;
+/// assert_eq!(model.labels(), ["anticipation", "criticism", "neutral", "positive"]);
+/// let s = &model.classify("The cast is superb and the writing is sharp.")[0];
+/// assert_eq!(s.probabilities.len(), model.labels().len());
+/// # Ok::<(), stance::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Classifier {
     tfidf: Tfidf,
@@ -75,35 +85,70 @@ impl Classifier {
         }
     }
 
+    /// The label set, sorted; every probability vector is in this order.
+    ///
+    /// ```
+    /// let model = stance::Classifier::builtin()?;
+    /// let labels = model.labels();
+    /// assert!(labels.windows(2).all(|w| w[0] < w[1]));
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn labels(&self) -> &[String] {
         self.model.labels()
     }
 
+    /// The fitted featurizer (internal: for our tests and benches, no stability promised).
+    #[doc(hidden)]
     pub fn tfidf(&self) -> &Tfidf {
         &self.tfidf
     }
 
+    /// The fitted weights (internal: for our tests and benches, no stability promised).
+    #[doc(hidden)]
     pub fn model(&self) -> &Logistic {
         &self.model
     }
 
+    /// What the model file records about training (internal, no stability promised).
+    #[doc(hidden)]
     pub fn meta(&self) -> &Metadata {
         &self.meta
     }
 
     /// The semantic block, if the model has one.
+    ///
+    /// ```
+    /// let model = stance::Classifier::builtin()?;
+    /// if let Some(block) = model.embedding() {
+    ///     assert_eq!(model.dense_weights().len(), block.dim() * model.labels().len());
+    /// } else {
+    ///     assert!(model.dense_weights().is_empty());
+    /// }
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn embedding(&self) -> Option<&Embedding> {
         self.embedding.as_ref()
     }
 
     /// The semantic block's weights, dimension-major (`[j * labels + c]`; empty
-    /// without a block).
+    /// without a block); see [`Classifier::embedding`] for an example.
     pub fn dense_weights(&self) -> &[f32] {
         &self.model.weights()[self.tfidf.n_features() * self.labels().len()..]
     }
 
     /// How feature `f` reads: a TF-IDF feature's name, or `[semantic block]` for the
     /// block's dimensions.
+    ///
+    /// ```
+    /// let model = stance::Classifier::builtin()?;
+    /// assert!(!model.feature_name(0).is_empty());
+    /// if model.embedding().is_some() {
+    ///     let dims = model.dense_weights().len() / model.labels().len();
+    ///     let last = model.tfidf().n_features() + dims - 1;
+    ///     assert_eq!(model.feature_name(last), "[semantic block]");
+    /// }
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn feature_name(&self, f: usize) -> String {
         if f >= self.tfidf.n_features() {
             "[semantic block]".to_string()

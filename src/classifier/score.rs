@@ -3,7 +3,17 @@
 
 use super::*;
 
-/// Per-thread scratch space for scoring.
+/// Per-thread scratch space for scoring: keep one per thread and pass it to every
+/// call, so scoring allocates nothing per sentence.
+///
+/// ```
+/// let model = stance::Classifier::builtin()?;
+/// let mut scratch = stance::ScoreScratch::default();
+/// let mut p = vec![0.0; model.labels().len()];
+/// model.score_into("What a finale.", &mut scratch, &mut p);
+/// assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+/// # Ok::<(), stance::Error>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct ScoreScratch {
     tfidf: Scratch,
@@ -23,7 +33,17 @@ pub struct ScoreScratch {
 }
 
 impl ScoreScratch {
-    /// Scratch whose word cache starts over once it holds more than `limit` words.
+    /// Scratch whose word cache starts over once it holds more than `limit` words (the
+    /// default limit suits most text; a small one bounds memory on endless input).
+    ///
+    /// ```
+    /// let model = stance::Classifier::builtin()?;
+    /// let mut small = stance::ScoreScratch::with_cache_limit(2);
+    /// let mut p = vec![0.0; model.labels().len()];
+    /// model.score_into("One two three four five.", &mut small, &mut p);
+    /// assert_eq!(p, model.predict("One two three four five.").1);
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn with_cache_limit(limit: usize) -> ScoreScratch {
         ScoreScratch {
             tfidf: Scratch::with_cache_limit(limit),
@@ -91,7 +111,8 @@ fn zeros<'a, const K: usize>(
 
 impl Classifier {
     /// The whole row of `text` the model scores: the TF-IDF row, then the semantic
-    /// block's features (when the model has one).
+    /// block's features (when the model has one). Internal: for `--explain` and tests.
+    #[doc(hidden)]
     pub fn row_into(&self, text: &str, scratch: &mut ScoreScratch, out: &mut Vec<(u32, f32)>) {
         self.tfidf.transform_into(text, &mut scratch.tfidf, out);
         if let Some(e) = &self.embedding {
@@ -104,7 +125,15 @@ impl Classifier {
     /// The same numbers as the model applied to [`Tfidf::transform_into`]'s row, but the
     /// character n-gram block is never built: each distinct word's share of every
     /// label's score is computed once and kept in `scratch`, so a word costs `k`
-    /// additions however many n-grams it has.
+    /// additions however many n-grams it has. `out` must hold one value per label.
+    ///
+    /// ```
+    /// let model = stance::Classifier::builtin()?;
+    /// let mut p = vec![0.0; model.labels().len()];
+    /// model.score_into("It premieres on Friday.", &mut stance::ScoreScratch::default(), &mut p);
+    /// assert!(p.iter().all(|&x| (0.0..=1.0).contains(&x)));
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     #[inline]
     pub fn score_into(&self, text: &str, scratch: &mut ScoreScratch, out: &mut [f32]) {
         match out.len() {
@@ -224,6 +253,13 @@ impl Classifier {
     }
 
     /// Label index and probabilities of one sentence (allocates; for tests and tools).
+    ///
+    /// ```
+    /// let model = stance::Classifier::builtin()?;
+    /// let (c, p) = model.predict("A dazzling, heartfelt season.");
+    /// assert!(p.iter().all(|&x| x <= p[c]));
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn predict(&self, text: &str) -> (usize, Vec<f32>) {
         let mut p = vec![0.0; self.labels().len()];
         self.score_into(text, &mut ScoreScratch::default(), &mut p);

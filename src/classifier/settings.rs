@@ -2,11 +2,22 @@
 
 use super::*;
 
-/// Every training setting.
+/// Every training setting; the default is `stance train`'s defaults.
+///
+/// ```
+/// let mut s = stance::TrainSettings::default();
+/// s.tfidf.char_max = 0; // with char_min 0: like `stance train --no-char-ngrams`
+/// s.tfidf.char_min = 0;
+/// s.fit.alpha = 1e-3;
+/// assert!(s.check().is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrainSettings {
+    /// How text becomes tokens (lowercasing, stemming).
     pub tokenizer: TokenizerConfig,
+    /// Which n-grams become features, and their weighting.
     pub tfidf: TfidfConfig,
+    /// The logistic regression's settings.
     pub fit: FitConfig,
     /// The semantic block (none: TF-IDF alone).
     pub embedding: Option<Embedding>,

@@ -184,6 +184,19 @@ fn with_dense_block<S: AsRef<str>>(
 
 impl Classifier {
     /// Trains on `texts` with their `labels`; the label set is the sorted distinct labels.
+    /// `source` and `date` are recorded in the model file (fix the date for a
+    /// reproducible file); [`TrainSettings::fit`] is the shorter call.
+    ///
+    /// ```
+    /// use stance::{Classifier, TrainSettings};
+    /// let texts = ["loved it", "hated it", "loved every minute", "hated every minute"];
+    /// let labels = ["good", "bad", "good", "bad"];
+    /// let (model, report) =
+    ///     Classifier::train(&texts, &labels, &TrainSettings::default(), "demo", "2026-01-01")?;
+    /// assert_eq!(model.labels(), ["bad", "good"]);
+    /// assert!(report.iterations > 0);
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn train<S: AsRef<str>>(
         texts: &[S],
         labels: &[S],
@@ -197,6 +210,16 @@ impl Classifier {
 
     /// [`Classifier::train`], and the share of the training rows the model labels
     /// right, scored from their features (the texts are not featurized again).
+    ///
+    /// ```
+    /// use stance::{Classifier, TrainSettings};
+    /// let texts = ["loved it", "hated it", "loved every minute", "hated every minute"];
+    /// let labels = ["good", "bad", "good", "bad"];
+    /// let (_, _, accuracy) =
+    ///     Classifier::train_with_accuracy(&texts, &labels, &TrainSettings::default(), "demo", "")?;
+    /// assert!((0.0..=1.0).contains(&accuracy));
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn train_with_accuracy<S: AsRef<str>>(
         texts: &[S],
         labels: &[S],
@@ -214,7 +237,8 @@ impl Classifier {
     /// Fits the model on rows already featurized by `tfidf`.
     ///
     /// `chars`, when given, is the rows' character n-gram block, factored (`x` then holds
-    /// the word block only).
+    /// the word block only). Internal: for cross-validation, which featurizes once.
+    #[doc(hidden)]
     #[allow(clippy::too_many_arguments)]
     pub fn train_on_rows(
         tfidf: Tfidf,

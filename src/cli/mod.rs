@@ -33,6 +33,7 @@ neutral (plot, facts, bylines).\n\nA model is built in, so `stance classify arti
 setup; `stance train` builds your own from any labelled CSV, with any label set.\n\nExit codes: 0 success, \
 1 bad input, file or model (a one-line message names it), 2 usage error."
 )]
+#[allow(missing_docs)] // clap would print a doc comment as the help text
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -9,7 +9,17 @@ pub const MAX_NGRAM: u8 = 3;
 /// Longest character n-gram the featurizer supports.
 pub const MAX_CHAR_NGRAM: u8 = 8;
 
-/// Featurizer settings, stored in the model file.
+/// Featurizer settings, stored in the model file; the default is `stance train`'s
+/// (word 1-2-grams, sublinear tf, character 2-5-grams).
+///
+/// ```
+/// let c = stance::TfidfConfig { ngram_max: 3, ..Default::default() };
+/// let mut s = stance::TrainSettings::default();
+/// s.tfidf = c;
+/// assert!(s.check().is_ok());
+/// s.tfidf.ngram_max = 9;
+/// assert!(matches!(s.check(), Err(stance::Error::Setting(_))));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TfidfConfig {
     /// Smallest n-gram length.

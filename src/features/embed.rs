@@ -40,7 +40,17 @@ const HEAD: usize = 8 + 12;
 /// The table built into the binary (`models/embeddings/vectors.bin`).
 pub static BUILTIN_TABLE: &[u8] = include_bytes!("../../models/embeddings/vectors.bin");
 
-/// A checked STVEC table, ready for lookups.
+/// A checked STVEC table of word vectors, ready for lookups: the semantic block's
+/// source (format: `models/embeddings/README.md`).
+///
+/// ```
+/// let table = stance::EmbeddingTable::builtin()?;
+/// assert!(table.is_builtin() && !table.is_empty());
+/// let i = table.lookup("season").expect("a common word");
+/// assert_eq!(table.key(i), "season");
+/// assert_eq!(table.vector(i).len(), table.dim());
+/// # Ok::<(), stance::Error>(())
+/// ```
 pub struct EmbeddingTable {
     bytes: Cow<'static, [u8]>,
     name: (usize, usize),
@@ -85,6 +95,16 @@ fn f32_at(b: &[u8], at: usize) -> f32 {
 impl EmbeddingTable {
     /// Checks and indexes the bytes of a table; errors say what is wrong (the caller
     /// names the file).
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// let builtin = stance::EmbeddingTable::builtin()?;
+    /// let copy = stance::EmbeddingTable::from_bytes(Cow::Owned(builtin.bytes().to_vec()))?;
+    /// assert_eq!((copy.len(), copy.crc()), (builtin.len(), builtin.crc()));
+    /// let e = stance::EmbeddingTable::from_bytes(Cow::Borrowed(b"STVEC")).unwrap_err();
+    /// assert!(matches!(e, stance::Error::Embedding { .. }));
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn from_bytes(bytes: Cow<'static, [u8]>) -> crate::Result<EmbeddingTable> {
         EmbeddingTable::parse(bytes, true).map_err(crate::Error::embedding)
     }
@@ -213,7 +233,14 @@ impl EmbeddingTable {
         })
     }
 
-    /// Reads and checks a table file; errors name it.
+    /// Reads and checks a table file (what `stance train --embeddings FILE` reads);
+    /// errors name it.
+    ///
+    /// ```
+    /// let e = stance::EmbeddingTable::read_file("no/such/table.bin".as_ref()).unwrap_err();
+    /// assert!(matches!(e, stance::Error::Io { .. }));
+    /// assert!(e.to_string().starts_with("no/such/table.bin"));
+    /// ```
     pub fn read_file(path: &Path) -> crate::Result<EmbeddingTable> {
         use crate::Error;
         use std::io::Read;
@@ -235,7 +262,8 @@ impl EmbeddingTable {
         EmbeddingTable::from_bytes(Cow::Owned(bytes)).map_err(|e| e.in_file(path))
     }
 
-    /// The table built into the binary, checked and indexed once per process.
+    /// The table built into the binary, checked and indexed once per process (see
+    /// [`EmbeddingTable`] for an example).
     pub fn builtin() -> crate::Result<Arc<EmbeddingTable>> {
         static TABLE: OnceLock<Result<Arc<EmbeddingTable>, String>> = OnceLock::new();
         TABLE
@@ -261,14 +289,17 @@ impl EmbeddingTable {
         std::str::from_utf8(&self.bytes[self.name.0..self.name.1]).unwrap_or_default()
     }
 
+    /// Dimensions of every vector.
     pub fn dim(&self) -> usize {
         self.dim
     }
 
+    /// Number of entries (words).
     pub fn len(&self) -> usize {
         self.key_at.len()
     }
 
+    /// Whether the table has no entries.
     pub fn is_empty(&self) -> bool {
         self.key_at.is_empty()
     }
@@ -384,12 +415,23 @@ pub struct DenseScratch {
     /// The featurizer cache generation `entry_rows` belongs to.
     generation: u64,
     found: Vec<u32>,
+    /// The current sentence's sum of rows.
     pub sum: Vec<f32>,
 }
 
-/// A model's semantic block: its table and the block's weight.
+/// A model's semantic block: its table and the block's weight (what
+/// [`TrainSettings::embedding`](crate::TrainSettings::embedding) takes).
+///
+/// ```
+/// let block = stance::Embedding::new(stance::EmbeddingTable::builtin()?, 0.25)?;
+/// let mut settings = stance::TrainSettings::default();
+/// settings.embedding = Some(block);
+/// assert!(settings.check().is_ok());
+/// # Ok::<(), stance::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Embedding {
+    /// The word vectors.
     pub table: Arc<EmbeddingTable>,
     /// What the unit-length sentence vector is multiplied by before it joins the row.
     pub weight: f32,
@@ -399,6 +441,15 @@ pub struct Embedding {
 pub const MAX_BLOCK_WEIGHT: f32 = 1e3;
 
 impl Embedding {
+    /// A block over `table` with `weight` (a number > 0, at most 1000).
+    ///
+    /// ```
+    /// let table = stance::EmbeddingTable::builtin()?;
+    /// assert!(stance::Embedding::new(table.clone(), 0.25).is_ok());
+    /// let e = stance::Embedding::new(table, 0.0).unwrap_err();
+    /// assert!(matches!(e, stance::Error::Setting(_)));
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn new(table: Arc<EmbeddingTable>, weight: f32) -> crate::Result<Embedding> {
         if !(weight.is_finite() && weight > 0.0 && weight <= MAX_BLOCK_WEIGHT) {
             return Err(crate::Error::Setting(format!(
@@ -408,6 +459,7 @@ impl Embedding {
         Ok(Embedding { table, weight })
     }
 
+    /// The block's dimensions (its table's).
     pub fn dim(&self) -> usize {
         self.table.dim
     }

@@ -15,13 +15,18 @@ pub struct LabelCounts {
 /// Rows of sparse features: compressed sparse rows, l2-normalised.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SparseMatrix {
+    /// Number of columns (features).
     pub n_cols: usize,
+    /// Row `r`'s entries are `indptr[r]..indptr[r + 1]` of `indices` and `values`.
     pub indptr: Vec<usize>,
+    /// Column of each entry.
     pub indices: Vec<u32>,
+    /// Value of each entry.
     pub values: Vec<f32>,
 }
 
 impl SparseMatrix {
+    /// No rows, `n_cols` columns.
     pub fn new(n_cols: usize) -> Self {
         SparseMatrix {
             n_cols,
@@ -31,10 +36,12 @@ impl SparseMatrix {
         }
     }
 
+    /// Number of rows.
     pub fn n_rows(&self) -> usize {
         self.indptr.len() - 1
     }
 
+    /// Appends a row of `(column, value)` pairs, as given.
     pub fn push_row(&mut self, row: &[(u32, f32)]) {
         for &(i, v) in row {
             self.indices.push(i);

@@ -42,10 +42,12 @@ impl TermList {
         &self.text
     }
 
+    /// Number of terms.
     pub fn len(&self) -> usize {
         self.ends.len()
     }
 
+    /// Whether there are no terms.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -60,14 +62,17 @@ impl TermList {
         &self.text[start..self.ends[i] as usize]
     }
 
+    /// The terms in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         (0..self.len()).map(|i| self.get(i))
     }
 
+    /// Whether `term` is one of the terms (a linear scan; for tests and tools).
     pub fn contains(&self, term: &str) -> bool {
         self.iter().any(|t| t == term)
     }
 
+    /// The terms in order, collected.
     pub fn to_vec(&self) -> Vec<&str> {
         self.iter().collect()
     }

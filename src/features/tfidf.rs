@@ -29,10 +29,12 @@ pub struct Tfidf {
 }
 
 impl Tfidf {
+    /// The settings it was fitted with.
     pub fn config(&self) -> TfidfConfig {
         self.config
     }
 
+    /// The tokenizer it reads text with.
     pub fn tokenizer(&self) -> &Tokenizer {
         &self.tokenizer
     }

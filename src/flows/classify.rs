@@ -26,6 +26,14 @@ pub(crate) fn warn(msg: &str) {
 const CHUNK_BYTES: usize = 256 << 10;
 
 /// A model with its worker threads and their scratch space: what [`classify_one`] runs on.
+/// Make one per run and reuse it for every input (see [`Writer`] for a whole run).
+///
+/// ```
+/// let model = stance::Classifier::builtin()?;
+/// let scorer = stance::Scorer::new(&model, Some(3), 2)?; // 3 explaining terms, 2 threads
+/// # let _ = scorer;
+/// # Ok::<(), stance::Error>(())
+/// ```
 pub struct Scorer<'a> {
     model: &'a Classifier,
     k: usize,
@@ -37,7 +45,8 @@ pub struct Scorer<'a> {
 
 impl<'a> Scorer<'a> {
     /// `model` on `threads` worker threads (1: everything on the calling thread), with
-    /// the `explain` terms that pushed most toward each label when given.
+    /// the `explain` terms that pushed most toward each label when given. See
+    /// [`Scorer`] for an example.
     pub fn new(model: &'a Classifier, explain: Option<usize>, threads: usize) -> Result<Self> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -176,6 +185,12 @@ impl Scorer<'_> {
 
 /// Opens a file to classify, buffered for [`classify_one`]: an error names the file
 /// (a directory is [`Error::NoFiles`]; a missing or unreadable file [`Error::Io`]).
+///
+/// ```
+/// let e = stance::open_input("no/such/article.txt".as_ref()).unwrap_err();
+/// assert!(matches!(e, stance::Error::Io { .. }));
+/// assert_eq!(e.to_string(), "no/such/article.txt: cannot read");
+/// ```
 pub fn open_input(path: &Path) -> Result<BufReader<std::fs::File>> {
     let meta = std::fs::metadata(path)
         .map_err(|e| Error::io(format!("{}: cannot read", path.display()), e))?;
@@ -227,7 +242,23 @@ impl<W: Write> Sink<'_, W> {
 /// Classifies one input, streaming: chunks of lines are read here, split, scored and
 /// formatted on the workers (a few chunks ahead), and written here in input order.
 /// The records go to `writer` after its [`Writer::begin_file`] (the caller's, with the
-/// input's name), and the input's summary after them.
+/// input's name), and the input's summary after them. With `lines_mode` each line is
+/// one sentence (`--lines`); otherwise lines are split into sentences.
+///
+/// ```
+/// use stance::{classify_one, Classifier, Format, Scorer, Writer};
+/// let model = Classifier::builtin()?;
+/// let scorer = Scorer::new(&model, None, 1)?;
+/// let mut out = Vec::new();
+/// let mut writer = Writer::new(&mut out, Format::Labels, model.labels().to_vec(), 80);
+/// writer.begin_file("lines.txt");
+/// let input = "One line. Still one sentence.\nAnother line.\n";
+/// classify_one(Box::new(input.as_bytes()), "lines.txt", true, &scorer, &mut writer)?;
+/// writer.finish().map_err(stance::Error::Write)?;
+/// drop(writer);
+/// assert_eq!(String::from_utf8(out).unwrap().lines().count(), 2);
+/// # Ok::<(), stance::Error>(())
+/// ```
 pub fn classify_one<W: Write>(
     reader: Box<dyn BufRead + '_>,
     name: &str,

@@ -10,26 +10,63 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// One label's figures in a [`Report`].
+///
+/// ```
+/// let model = stance::Classifier::builtin()?;
+/// let rows = stance::Labelled {
+///     texts: vec!["The new season premieres in May.".into()],
+///     labels: vec!["anticipation".into()],
+/// };
+/// let r = stance::evaluate(&model, &rows);
+/// let a = &r.per_class["anticipation"];
+/// assert_eq!(a.support, 1);
+/// assert!((0.0..=1.0).contains(&a.f1));
+/// # Ok::<(), stance::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClassStats {
+    /// Share of the rows predicted as this label that have it (0 when none predicted).
     pub precision: f64,
+    /// Share of the rows with this label predicted as it (0 when there are none).
     pub recall: f64,
+    /// Harmonic mean of precision and recall.
     pub f1: f64,
+    /// Rows with this label.
     pub support: u64,
 }
 
+/// A confusion matrix with its labels.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Confusion {
+    /// The rows' and columns' labels.
     pub labels: Vec<String>,
     /// `matrix[true][predicted]`.
     pub matrix: Vec<Vec<u64>>,
 }
 
+/// How a model did on labelled rows (what `stance evaluate` prints).
+///
+/// ```
+/// let model = stance::Classifier::builtin()?;
+/// let rows = stance::Labelled {
+///     texts: vec!["A gorgeous, moving season.".into(), "Season 2 arrives in June.".into()],
+///     labels: vec!["positive".into(), "anticipation".into()],
+/// };
+/// let r = stance::evaluate(&model, &rows);
+/// let right: u64 = (0..r.confusion.labels.len()).map(|i| r.confusion.matrix[i][i]).sum();
+/// assert_eq!(r.accuracy, right as f64 / 2.0);
+/// # Ok::<(), stance::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// Share of rows labelled right.
     pub accuracy: f64,
+    /// Mean F1 over the labels in the truth or the predictions.
     pub macro_f1: f64,
+    /// Each label's figures.
     pub per_class: BTreeMap<String, ClassStats>,
+    /// Every row counted by its true and predicted label.
     pub confusion: Confusion,
 }
 
@@ -124,6 +161,18 @@ pub fn predict_all(model: &Classifier, texts: &[String]) -> Vec<usize> {
 
 /// Evaluates `model` on labelled data. Labels the model does not know are added to
 /// the report (they can only be missed).
+///
+/// ```
+/// let model = stance::Classifier::builtin()?;
+/// let rows = stance::Labelled {
+///     texts: vec!["Filming starts next spring.".into()],
+///     labels: vec!["a label the model lacks".into()],
+/// };
+/// let r = stance::evaluate(&model, &rows);
+/// assert_eq!(r.accuracy, 0.0);
+/// assert!(r.per_class.contains_key("a label the model lacks"));
+/// # Ok::<(), stance::Error>(())
+/// ```
 pub fn evaluate(model: &Classifier, data: &Labelled) -> Report {
     let mut labels = model.labels().to_vec();
     for l in data.label_set() {
@@ -159,12 +208,30 @@ pub fn stratified_folds(labels: &[String], k: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
+/// What [`cross_validate`] found, fold by fold and pooled (what `stance cv` prints).
+///
+/// ```
+/// let rows = stance::Labelled {
+///     texts: ["fun", "dull", "fun show", "dull show"].map(String::from).to_vec(),
+///     labels: ["good", "bad", "good", "bad"].map(String::from).to_vec(),
+/// };
+/// let (cv, _) = stance::cross_validate(&rows, &stance::TrainSettings::default(), 2, 1, &|| {})?;
+/// let mean = cv.per_fold.iter().map(|f| f.accuracy).sum::<f64>() / 2.0;
+/// assert!((cv.accuracy_mean - mean).abs() < 1e-12);
+/// assert_eq!(cv.pooled.confusion.matrix.iter().flatten().sum::<u64>(), 4);
+/// # Ok::<(), stance::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CvSummary {
+    /// Number of folds.
     pub folds: usize,
+    /// Mean of the folds' accuracies.
     pub accuracy_mean: f64,
+    /// Standard deviation of the folds' accuracies (population).
     pub accuracy_std: f64,
+    /// Mean of the folds' macro-F1.
     pub macro_f1_mean: f64,
+    /// Standard deviation of the folds' macro-F1 (population).
     pub macro_f1_std: f64,
     /// Each fold's rows held out and figures on them (folds numbered from 1).
     pub per_fold: Vec<FoldStats>,
@@ -172,12 +239,16 @@ pub struct CvSummary {
     pub pooled: Report,
 }
 
-/// One fold's figures on its held-out rows.
+/// One fold's figures on its held-out rows (see [`CvSummary`] for an example).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FoldStats {
+    /// The fold's number, from 1.
     pub fold: usize,
+    /// Rows held out in it.
     pub rows: u64,
+    /// Accuracy on them.
     pub accuracy: f64,
+    /// Macro-F1 on them.
     pub macro_f1: f64,
 }
 
@@ -218,7 +289,22 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
 }
 
 /// Stratified k-fold cross-validation: each fold's featurizer and model are fitted on
-/// the other folds only. `on_fold` is called as each fold finishes.
+/// the other folds only. `on_fold` is called as each fold finishes. Returns the
+/// summary and each fold's report; the same `seed` gives the same folds.
+///
+/// ```
+/// let texts = ["fun", "dull", "fun show", "dull show", "so fun", "so dull"];
+/// let labels = ["good", "bad", "good", "bad", "good", "bad"];
+/// let rows = stance::Labelled {
+///     texts: texts.iter().map(|t| t.to_string()).collect(),
+///     labels: labels.iter().map(|l| l.to_string()).collect(),
+/// };
+/// let (summary, reports) =
+///     stance::cross_validate(&rows, &stance::TrainSettings::default(), 3, 7, &|| {})?;
+/// assert_eq!((summary.folds, reports.len()), (3, 3));
+/// assert_eq!(summary.per_fold.iter().map(|f| f.rows).sum::<u64>(), 6);
+/// # Ok::<(), stance::Error>(())
+/// ```
 pub fn cross_validate(
     data: &Labelled,
     settings: &TrainSettings,

@@ -9,18 +9,32 @@ use crate::error::{Error, Result};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-/// Rows of labelled text.
+/// Rows of labelled text: `texts[i]` has `labels[i]`.
+///
+/// ```
+/// let rows = stance::Labelled {
+///     texts: vec!["Loved it.".into(), "Hated it.".into(), "Loved it again.".into()],
+///     labels: vec!["good".into(), "bad".into(), "good".into()],
+/// };
+/// assert_eq!(rows.len(), 3);
+/// assert_eq!(rows.label_set(), ["bad", "good"]);
+/// assert!(stance::Labelled::default().is_empty());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Labelled {
+    /// The texts, one row each.
     pub texts: Vec<String>,
+    /// Each text's label.
     pub labels: Vec<String>,
 }
 
 impl Labelled {
+    /// Number of rows.
     pub fn len(&self) -> usize {
         self.texts.len()
     }
 
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.texts.is_empty()
     }
@@ -34,10 +48,23 @@ impl Labelled {
     }
 }
 
-/// Which columns hold the text and the label.
+/// Which columns hold the text and the label (default `text` and `label`; `stance
+/// train --text-column/--label-column`).
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("stance-doc-cols-{}.csv", std::process::id()));
+/// std::fs::write(&path, "review,verdict\nA joy.,good\nA chore.,bad\n").unwrap();
+/// let cols = stance::Columns { text: "review".into(), label: "verdict".into() };
+/// let rows = stance::read_labelled(&[path.clone()], &cols)?;
+/// assert_eq!(rows.labels, ["good", "bad"]);
+/// std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), stance::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Columns {
+    /// The text column's header.
     pub text: String,
+    /// The label column's header.
     pub label: String,
 }
 
@@ -73,6 +100,15 @@ pub fn csv_files(path: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Reads labelled rows from each path (a CSV file or a directory of them), in order.
+/// Errors name the file and the line.
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("stance-doc-read-{}.csv", std::process::id()));
+/// std::fs::write(&path, "text,label\nIt soars.,positive\n\"unclosed,neutral\n").unwrap();
+/// let e = stance::read_labelled(&[path.clone()], &stance::Columns::default()).unwrap_err();
+/// assert!(matches!(e, stance::Error::Csv { line: Some(3), .. }));
+/// std::fs::remove_file(&path).unwrap();
+/// ```
 pub fn read_labelled(paths: &[PathBuf], cols: &Columns) -> Result<Labelled> {
     let mut out = Labelled::default();
     let mut distinct = HashSet::new();

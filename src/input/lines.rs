@@ -36,6 +36,7 @@ impl OffsetMap {
 pub struct Line {
     /// Byte offset of the line's first byte in the input.
     pub offset: u64,
+    /// The line's text (invalid UTF-8 replaced).
     pub text: String,
     /// Present when the line had invalid UTF-8 (positions then differ from raw ones).
     pub map: Option<OffsetMap>,
@@ -89,6 +90,7 @@ pub enum Encoding {
     /// UTF-16, little- or big-endian after its mark, decoded to UTF-8: offsets are then
     /// byte offsets in the decoded UTF-8 text.
     Utf16Le,
+    /// UTF-16 big-endian after its mark (as [`Encoding::Utf16Le`]).
     Utf16Be,
 }
 
@@ -163,6 +165,7 @@ pub struct LineReader<R> {
 }
 
 impl<R: BufRead> LineReader<R> {
+    /// Lines of `inner`, cut into pieces at the default cap on a line's bytes.
     pub fn new(inner: R) -> Self {
         Self::with_max_line(inner, MAX_LINE_BYTES)
     }
@@ -173,6 +176,7 @@ impl<R: BufRead> LineReader<R> {
         self
     }
 
+    /// Lines of `inner`, cut into pieces at `max_line` bytes (at least 8).
     pub fn with_max_line(inner: R, max_line: usize) -> Self {
         LineReader {
             inner,
@@ -263,6 +267,7 @@ pub struct ChunkReader<R> {
 /// A piece of the input made of whole lines.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Chunk {
+    /// The lines' bytes, line feeds included.
     pub bytes: Vec<u8>,
     /// Input offset of `bytes[0]`.
     pub offset: u64,

@@ -3,7 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Which optimiser fits the weights.
+/// Which optimiser fits the weights (`stance train --solver`).
+///
+/// ```
+/// let mut s = stance::TrainSettings::default();
+/// assert_eq!(s.fit.solver, stance::Solver::Lbfgs);
+/// s.fit.solver = stance::Solver::Linfa; // needs the default `linfa` feature to fit
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Solver {
     /// L-BFGS over the sparse rows (fast, any size).
@@ -12,7 +18,19 @@ pub enum Solver {
     Linfa,
 }
 
-/// How each training row's loss is weighted.
+/// How each training row's loss is weighted (`stance train --class-weight`).
+///
+/// ```
+/// use stance::{ClassWeight, Labelled, TrainSettings};
+/// let mut s = TrainSettings::default();
+/// s.fit.class_weight = ClassWeight::Balanced; // the rare label counts as much as the common one
+/// let rows = Labelled {
+///     texts: vec!["great".into(), "great fun".into(), "great show".into(), "awful".into()],
+///     labels: vec!["good".into(), "good".into(), "good".into(), "bad".into()],
+/// };
+/// assert_eq!(s.fit(&rows)?.labels(), ["bad", "good"]);
+/// # Ok::<(), stance::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClassWeight {
     /// Every row counts once.
@@ -21,13 +39,23 @@ pub enum ClassWeight {
     Balanced,
 }
 
-/// Settings of one fit, stored in the model file's metadata.
+/// Settings of one fit, stored in the model file's metadata; the default is
+/// `stance train`'s.
+///
+/// ```
+/// let fit = stance::FitConfig { alpha: 0.01, max_iterations: 500, ..Default::default() };
+/// let s = stance::TrainSettings { fit, ..Default::default() };
+/// assert!(s.check().is_ok());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FitConfig {
     /// L2 penalty on the weights (not the intercepts).
     pub alpha: f64,
+    /// How rows of each label are weighted.
     pub class_weight: ClassWeight,
+    /// Which optimiser runs.
     pub solver: Solver,
+    /// Most optimiser iterations.
     pub max_iterations: u64,
     /// Stop when the gradient's l2 norm is below this.
     pub gradient_tolerance: f64,
@@ -121,8 +149,22 @@ pub fn check_fit_memory(
 }
 
 /// What a fit did.
+///
+/// ```
+/// let (_, report) = stance::Classifier::train(
+///     &["yes", "no", "yes indeed", "no way"],
+///     &["y", "n", "y", "n"],
+///     &stance::TrainSettings::default(),
+///     "demo",
+///     "2026-01-01",
+/// )?;
+/// assert!(report.iterations >= 1 && report.final_cost.is_finite());
+/// # Ok::<(), stance::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FitReport {
+    /// Optimiser iterations run.
     pub iterations: u64,
+    /// The objective (mean loss plus penalty) at the end.
     pub final_cost: f64,
 }

@@ -55,10 +55,12 @@ impl CharBlock {
         self.tokens.indptr.push(self.tokens.indices.len());
     }
 
+    /// Number of rows.
     pub fn n_rows(&self) -> usize {
         self.tokens.n_rows()
     }
 
+    /// Number of distinct words the rows are made of.
     pub fn n_words(&self) -> usize {
         self.grams.n_rows()
     }

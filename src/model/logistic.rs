@@ -142,18 +142,22 @@ impl Logistic {
         model.with_presence(presence)
     }
 
+    /// The label set, in score order.
     pub fn labels(&self) -> &[String] {
         &self.labels
     }
 
+    /// Number of features (columns) the weights cover.
     pub fn n_features(&self) -> usize {
         self.n_features
     }
 
+    /// Feature-major weights: `weights[f * labels + c]`.
     pub fn weights(&self) -> &[f32] {
         &self.weights
     }
 
+    /// One intercept per label.
     pub fn intercepts(&self) -> &[f32] {
         &self.intercepts
     }

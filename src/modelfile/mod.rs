@@ -26,6 +26,7 @@ use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::path::Path;
 
+/// The first eight bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"STANCEM\n";
 /// The version of a model file without a semantic block (written byte for byte as
 /// before the block existed).
@@ -37,6 +38,7 @@ const HEADER_LEN: usize = 8 + 4 + 8 + 4;
 /// Caps on what a model file may declare, checked before the payload is decoded.
 pub const MAX_PAYLOAD_BYTES: u64 = 4 << 30;
 pub use crate::limits::MAX_LABELS;
+/// Cap on the number of word terms and of character n-grams a file may declare.
 pub const MAX_TERMS: usize = 50_000_000;
 /// Cap on the number of weights (each takes 4 payload bytes).
 pub const MAX_WEIGHTS: usize = (MAX_PAYLOAD_BYTES / 4) as usize;
@@ -178,8 +180,11 @@ pub struct Metadata {
     /// Training rows per label, in label order.
     #[serde(deserialize_with = "counts_capped")]
     pub rows_per_label: Vec<(String, u64)>,
+    /// The tokenizer settings trained with.
     pub tokenizer: TokenizerConfig,
+    /// The TF-IDF settings trained with.
     pub tfidf: TfidfConfig,
+    /// The fit settings trained with.
     pub fit: FitConfig,
     /// Training date, `YYYY-MM-DD` (from `--date`, `SOURCE_DATE_EPOCH` or the clock).
     pub date: String,
@@ -193,8 +198,11 @@ pub struct Metadata {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelData {
     #[serde(deserialize_with = "labels_capped")]
+    /// The label set, sorted.
     pub labels: Vec<String>,
+    /// The tokenizer settings.
     pub tokenizer: TokenizerConfig,
+    /// The TF-IDF settings.
     pub tfidf: TfidfConfig,
     /// The stems the word terms use, joined by line breaks; a stem's id is its place.
     pub stems: String,
@@ -215,7 +223,9 @@ pub struct ModelData {
     #[serde(with = "le_bytes")]
     pub presence: Vec<f32>,
     #[serde(deserialize_with = "intercepts_capped")]
+    /// One per label.
     pub intercepts: Vec<f32>,
+    /// How the model was trained.
     pub meta: Metadata,
     /// The semantic block (version 4 files only; encoded after the rest).
     #[serde(skip)]
@@ -226,7 +236,12 @@ pub struct ModelData {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TableRef {
     /// The table built into the binary, with its CRC-32 (checked at load) and name.
-    Builtin { crc: u32, name: String },
+    Builtin {
+        /// The table's CRC-32, as its file ends.
+        crc: u32,
+        /// The table's name (source model and settings).
+        name: String,
+    },
     /// The table's own bytes (an STVEC file), so the model file is self-contained.
     Embedded(#[serde(with = "raw_bytes")] Vec<u8>),
 }
@@ -234,6 +249,7 @@ pub enum TableRef {
 /// A model's semantic block as the file holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmbeddingData {
+    /// Which table the block reads.
     pub table: TableRef,
     /// The block's weight against the TF-IDF row.
     pub weight: f32,
@@ -268,6 +284,8 @@ mod raw_bytes {
 }
 
 impl ModelData {
+    /// The file's bytes: header, payload, checksum (values checked first, so a file
+    /// that would not load is never written).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         // Never write a file that would not load.
         self.check_values()

@@ -7,7 +7,14 @@ use std::collections::BTreeMap;
 /// The label a sentence is shown with when its top probability is below `--min-prob`.
 pub const UNCERTAIN: &str = "uncertain";
 
-/// What `classify` decides beyond the most probable label.
+/// What `classify` decides beyond the most probable label (`--min-prob`, `--top-k`,
+/// `--verdict`); give it to [`Writer::with_decisions`](crate::Writer::with_decisions).
+///
+/// ```
+/// let d = stance::Decisions { min_prob: Some(0.5), ..Default::default() };
+/// assert!(d.uncertain(0.4) && !d.uncertain(0.6));
+/// assert!(!stance::Decisions::default().uncertain(0.0));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Decisions {
     /// Below this top probability a sentence is `uncertain`.
@@ -38,6 +45,7 @@ pub fn top(scores: &[f32], k: usize) -> Vec<usize> {
 /// labels and the document has any such sentence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
+    /// Each label's share of the document's sentences (and `uncertain`'s).
     pub shares: BTreeMap<String, f64>,
     /// Sentences labelled positive or criticism.
     pub opinion_sentences: u64,

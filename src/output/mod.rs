@@ -11,6 +11,14 @@ use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 use std::io::{self, Write};
 
+/// How [`Writer`] prints records (`stance classify --format`).
+///
+/// ```
+/// use stance::Format;
+/// let formats = [Format::Table, Format::Json, Format::Jsonl, Format::Csv, Format::Labels, Format::Html];
+/// assert_eq!(formats.len(), 6);
+/// assert_ne!(Format::Json, Format::Jsonl);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// A row per sentence (index, label, probability, text) and a summary per file.
@@ -31,11 +39,17 @@ pub enum Format {
 /// One scored sentence.
 #[derive(Debug, Clone, Copy)]
 pub struct Record<'a> {
+    /// The sentence's number in its input, from 0.
     pub index: u64,
+    /// Byte offset of its first byte in the input.
     pub start: u64,
+    /// Byte offset just past its last byte.
     pub end: u64,
+    /// Its text.
     pub text: &'a str,
+    /// Index of its most probable label.
     pub label: usize,
+    /// Every label's probability, in label order.
     pub scores: &'a [f32],
     /// The terms that pushed most toward the label, when asked for.
     pub explain: Option<&'a [(String, f32)]>,
@@ -46,12 +60,16 @@ pub struct Record<'a> {
 /// Counts and score sums of one file's sentences.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
+    /// Sentences seen.
     pub sentences: u64,
+    /// Sentences per most probable label.
     pub counts: Vec<u64>,
+    /// Per label, the sum of its probability over the sentences.
     pub score_sums: Vec<f64>,
 }
 
 impl Summary {
+    /// Nothing counted yet, for `k` labels.
     pub fn new(k: usize) -> Self {
         Summary {
             sentences: 0,
@@ -60,6 +78,7 @@ impl Summary {
         }
     }
 
+    /// Counts one sentence with its label and scores.
     pub fn add(&mut self, label: usize, scores: &[f32]) {
         self.sentences += 1;
         self.counts[label] += 1;
@@ -280,6 +299,7 @@ impl Formatted {
         self.starts.len()
     }
 
+    /// Whether there are no records.
     pub fn is_empty(&self) -> bool {
         self.starts.is_empty()
     }
@@ -536,7 +556,25 @@ impl Formatter {
     }
 }
 
-/// Writes records in one format.
+/// Writes records in one format: name each input ([`Writer::begin_file`]), stream its
+/// sentences into it ([`classify_one`](crate::classify_one)), then [`Writer::finish`].
+///
+/// ```
+/// use stance::{classify_one, Classifier, Format, Scorer, Writer};
+/// let model = Classifier::builtin()?;
+/// let scorer = Scorer::new(&model, None, 1)?;
+/// let mut out = Vec::new();
+/// let mut writer = Writer::new(&mut out, Format::Jsonl, model.labels().to_vec(), 80);
+/// writer.begin_file("review.txt");
+/// let text = "The finale is a triumph. Season three arrives in May.\n";
+/// classify_one(Box::new(text.as_bytes()), "review.txt", false, &scorer, &mut writer)?;
+/// writer.finish().map_err(stance::Error::Write)?;
+/// drop(writer);
+/// let jsonl = String::from_utf8(out).unwrap();
+/// assert_eq!(jsonl.lines().count(), 2);
+/// assert!(jsonl.lines().all(|l| l.starts_with(r#"{"file":"review.txt""#)));
+/// # Ok::<(), stance::Error>(())
+/// ```
 pub struct Writer<W: Write> {
     out: W,
     format: Format,
@@ -568,6 +606,8 @@ pub struct Writer<W: Write> {
 }
 
 impl<W: Write> Writer<W> {
+    /// A writer of `format` to `out`, for a model with `labels`; `width` is the
+    /// table's (a terminal's columns; at least 40 is used). See [`Writer`] for an example.
     pub fn new(out: W, format: Format, labels: Vec<String>, width: usize) -> Self {
         let report = (format == Format::Html).then(|| html::Report::new(&labels, false));
         let mut w = Writer {
@@ -634,6 +674,23 @@ impl<W: Write> Writer<W> {
 
     /// For a terminal: the table wraps sentences to the width (never cutting them) and,
     /// with `colour`, colours labels.
+    ///
+    /// ```
+    /// use stance::{classify_one, Classifier, Format, Scorer, Writer};
+    /// let model = Classifier::builtin()?;
+    /// let scorer = Scorer::new(&model, None, 1)?;
+    /// let mut out = Vec::new();
+    /// let mut writer = Writer::new(&mut out, Format::Table, model.labels().to_vec(), 40)
+    ///     .with_terminal(true, false);
+    /// writer.begin_file("long.txt");
+    /// let long = "word ".repeat(40) + "end.\n";
+    /// classify_one(Box::new(long.as_bytes()), "long.txt", false, &scorer, &mut writer)?;
+    /// drop(writer);
+    /// let table = String::from_utf8(out).unwrap();
+    /// assert!(table.contains("end.")); // wrapped, not cut
+    /// assert!(!table.contains('\x1b')); // no colour
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn with_terminal(mut self, wrap: bool, colour: bool) -> Self {
         self.wrap = wrap;
         self.colour = colour;
@@ -642,6 +699,21 @@ impl<W: Write> Writer<W> {
     }
 
     /// Sets what is decided with the scores: `uncertain`, top labels, verdicts.
+    ///
+    /// ```
+    /// use stance::{classify_one, Classifier, Decisions, Format, Scorer, Writer};
+    /// let model = Classifier::builtin()?;
+    /// let scorer = Scorer::new(&model, None, 1)?;
+    /// let mut out = Vec::new();
+    /// let all_uncertain = Decisions { min_prob: Some(1.01), ..Default::default() };
+    /// let mut writer = Writer::new(&mut out, Format::Labels, model.labels().to_vec(), 80)
+    ///     .with_decisions(all_uncertain);
+    /// writer.begin_file("x.txt");
+    /// classify_one(Box::new(&b"Anything at all.\n"[..]), "x.txt", false, &scorer, &mut writer)?;
+    /// drop(writer);
+    /// assert_eq!(String::from_utf8(out).unwrap(), "uncertain\n");
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn with_decisions(mut self, d: Decisions) -> Self {
         self.decide = d;
         if self.format == Format::Html {
@@ -654,7 +726,8 @@ impl<W: Write> Writer<W> {
     /// Counts a record of the current input as shown: one whose best label has too low
     /// a probability is shown as `uncertain` (with --min-prob). [`Writer::record`] does
     /// this itself; a caller of [`Writer::write_formatted`] does it for each record, in
-    /// input order.
+    /// input order. Internal: for the classify stream.
+    #[doc(hidden)]
     pub fn tally(&mut self, label: usize, scores: &[f32]) {
         if self.decide.uncertain(scores[label]) {
             self.moved[label] += 1;
@@ -675,6 +748,21 @@ impl<W: Write> Writer<W> {
     }
 
     /// Gives CSV a `source` column (`text` or `html`), for runs with web pages in.
+    ///
+    /// ```
+    /// use stance::{classify_one, Classifier, Format, Scorer, Writer};
+    /// let model = Classifier::builtin()?;
+    /// let scorer = Scorer::new(&model, None, 1)?;
+    /// let mut out = Vec::new();
+    /// let mut writer = Writer::new(&mut out, Format::Csv, model.labels().to_vec(), 80)
+    ///     .with_source_column(true);
+    /// writer.begin_file("a.txt");
+    /// classify_one(Box::new(&b"Great.\n"[..]), "a.txt", false, &scorer, &mut writer)?;
+    /// drop(writer);
+    /// let csv = String::from_utf8(out).unwrap();
+    /// assert!(csv.lines().next().unwrap().contains("source"));
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn with_source_column(mut self, on: bool) -> Self {
         self.source_column = on;
         self.renew_formatter();
@@ -683,6 +771,19 @@ impl<W: Write> Writer<W> {
 
     /// Names the next input, a web page: its records say `"source": "html"`, and its
     /// title (if any) is shown with its name.
+    ///
+    /// ```
+    /// use stance::{classify_one, Classifier, Format, Scorer, Writer};
+    /// let model = Classifier::builtin()?;
+    /// let scorer = Scorer::new(&model, None, 1)?;
+    /// let mut out = Vec::new();
+    /// let mut writer = Writer::new(&mut out, Format::Jsonl, model.labels().to_vec(), 80);
+    /// writer.begin_page("page.html", Some("A review"));
+    /// classify_one(Box::new(&b"A fine season.\n"[..]), "page.html", false, &scorer, &mut writer)?;
+    /// drop(writer);
+    /// assert!(String::from_utf8(out).unwrap().contains(r#""source":"html""#));
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn begin_page(&mut self, name: &str, title: Option<&str>) {
         self.begin(name, Some(title.map(str::to_string)));
     }
@@ -691,7 +792,23 @@ impl<W: Write> Writer<W> {
         self.page.as_ref().map(|_| "html")
     }
 
-    /// Says that records carry explanations, so CSV has a column for them.
+    /// Says that records carry explanations, so CSV has a column for them (give the
+    /// [`Scorer`](crate::Scorer) a number of terms too).
+    ///
+    /// ```
+    /// use stance::{classify_one, Classifier, Format, Scorer, Writer};
+    /// let model = Classifier::builtin()?;
+    /// let scorer = Scorer::new(&model, Some(2), 1)?;
+    /// let mut out = Vec::new();
+    /// let mut writer =
+    ///     Writer::new(&mut out, Format::Csv, model.labels().to_vec(), 80).with_explain(true);
+    /// writer.begin_file("a.txt");
+    /// classify_one(Box::new(&b"A superb cast.\n"[..]), "a.txt", false, &scorer, &mut writer)?;
+    /// drop(writer);
+    /// let csv = String::from_utf8(out).unwrap();
+    /// assert!(csv.lines().next().unwrap().ends_with("explain"));
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn with_explain(mut self, explain: bool) -> Self {
         self.explain = explain;
         self.renew_formatter();
@@ -699,6 +816,19 @@ impl<W: Write> Writer<W> {
     }
 
     /// Names the next input; nothing is written until its first record.
+    ///
+    /// ```
+    /// use stance::{classify_one, Classifier, Format, Scorer, Writer};
+    /// let model = Classifier::builtin()?;
+    /// let scorer = Scorer::new(&model, None, 1)?;
+    /// let mut out = Vec::new();
+    /// let mut writer = Writer::new(&mut out, Format::Jsonl, model.labels().to_vec(), 80);
+    /// writer.begin_file("empty.txt");
+    /// classify_one(Box::new(&b"   \n"[..]), "empty.txt", false, &scorer, &mut writer)?;
+    /// drop(writer);
+    /// assert!(out.is_empty()); // no sentences: nothing written
+    /// # Ok::<(), stance::Error>(())
+    /// ```
     pub fn begin_file(&mut self, name: &str) {
         self.begin(name, None);
     }
@@ -783,11 +913,16 @@ impl<W: Write> Writer<W> {
         label_width(&self.labels, self.decide.min_prob.is_some())
     }
 
-    /// The formatter of the current input's records (see [`Formatter`]).
+    /// The formatter of the current input's records (see [`Formatter`]). Internal: for
+    /// the classify stream.
+    #[doc(hidden)]
     pub fn formatter(&self) -> &Formatter {
         &self.formatter
     }
 
+    /// Formats and writes one record of the current input (internal: for tests and
+    /// tools; the classify stream formats on its workers).
+    #[doc(hidden)]
     pub fn record(&mut self, r: &Record) -> io::Result<()> {
         self.tally(r.label, r.scores);
         let mut one = std::mem::take(&mut self.one);
@@ -801,7 +936,8 @@ impl<W: Write> Writer<W> {
     }
 
     /// Writes records formatted by [`Writer::formatter`], the first one with index
-    /// `first_index` and each next one with the next.
+    /// `first_index` and each next one with the next (internal: for the classify stream).
+    #[doc(hidden)]
     pub fn write_formatted(&mut self, f: &Formatted, first_index: u64) -> io::Result<()> {
         let skip = self.formatter.placeholder().len();
         let ends = f.starts.iter().skip(1).copied().chain([f.buf.len()]);
@@ -833,6 +969,8 @@ impl<W: Write> Writer<W> {
     }
 
     /// Closes the current input with its summary (nothing if it had no sentences).
+    /// Internal: [`classify_one`](crate::classify_one) calls it.
+    #[doc(hidden)]
     pub fn end_file(&mut self, s: &Summary) -> io::Result<()> {
         if !self.file_open {
             return Ok(());
@@ -922,7 +1060,8 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
-    /// Ends the output.
+    /// Ends the output (closing the JSON document or the web page). See [`Writer`] for
+    /// an example.
     pub fn finish(&mut self) -> io::Result<()> {
         if let Some(rep) = self.report.as_mut() {
             rep.finish(&mut self.out)?;

@@ -59,9 +59,18 @@ pub mod reference;
 pub const MAX_SENTENCE_BYTES: usize = 4096;
 
 /// A sentence's byte span `start..end` in the input text.
+///
+/// ```
+/// let text = "It returns in May. Fans rejoice!";
+/// let spans = stance::split(text);
+/// assert_eq!(spans[1].text(text), "Fans rejoice!");
+/// assert_eq!(spans[1].len(), spans[1].end - spans[1].start);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Span {
+    /// Byte offset of the first byte.
     pub start: usize,
+    /// Byte offset just past the last byte.
     pub end: usize,
 }
 
@@ -450,7 +459,14 @@ fn uax_chunk_end_fast(line: &str, start: usize) -> usize {
     uax_chunk_end(line, start)
 }
 
-/// Convenience: `split_into` into a new Vec.
+/// Splits `text` into sentences: their byte spans, in order (abbreviations, decimals,
+/// quotes and line breaks handled; a run longer than 4,096 bytes is cut).
+///
+/// ```
+/// let text = "Dr. Who returns on Jan. 5, with 2.5 hours of TV. \"Wow,\" said fans.";
+/// let sentences: Vec<&str> = stance::split(text).iter().map(|s| s.text(text)).collect();
+/// assert_eq!(sentences, ["Dr. Who returns on Jan. 5, with 2.5 hours of TV.", "\"Wow,\" said fans."]);
+/// ```
 pub fn split(text: &str) -> Vec<Span> {
     let mut out = Vec::new();
     split_into(text, &mut out);
