@@ -169,3 +169,17 @@ fn a_model_path_that_cannot_be_written_is_output() {
         format!("{}: is a directory", d.path().display())
     );
 }
+
+#[test]
+fn a_directory_to_classify_is_io_of_kind_is_a_directory() {
+    let d = tempfile::tempdir().unwrap();
+    let e = stance::open_input(d.path()).unwrap_err();
+    let Error::Io { source, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(source.kind(), std::io::ErrorKind::IsADirectory);
+    assert_eq!(
+        e.to_string(),
+        format!("{}: is a directory", d.path().display())
+    );
+}

@@ -184,7 +184,8 @@ impl Scorer<'_> {
 }
 
 /// Opens a file to classify, buffered for [`classify_one`]: an error names the file
-/// (a directory is [`Error::NoFiles`]; a missing or unreadable file [`Error::Io`]).
+/// (a missing or unreadable file, or a directory, is [`Error::Io`]; a directory's
+/// error has the kind [`io::ErrorKind::IsADirectory`]).
 ///
 /// ```
 /// let e = stance::open_input("no/such/article.txt".as_ref()).unwrap_err();
@@ -195,10 +196,10 @@ pub fn open_input(path: &Path) -> Result<BufReader<std::fs::File>> {
     let meta = std::fs::metadata(path)
         .map_err(|e| Error::io(format!("{}: cannot read", path.display()), e))?;
     if meta.is_dir() {
-        return Err(Error::NoFiles(format!(
-            "{}: is a directory",
-            path.display()
-        )));
+        return Err(Error::io(
+            format!("{}: is a directory", path.display()),
+            io::Error::from(io::ErrorKind::IsADirectory),
+        ));
     }
     let f = std::fs::File::open(path)
         .map_err(|e| Error::io(format!("{}: cannot open", path.display()), e))?;
