@@ -118,8 +118,9 @@ impl LeBytes for f32 {
     fn put(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
+    #[inline(always)]
     fn get(b: &[u8]) -> Self {
-        f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        f32::from_le_bytes(b.try_into().unwrap())
     }
 }
 
@@ -128,6 +129,7 @@ impl LeBytes for u64 {
     fn put(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
+    #[inline(always)]
     fn get(b: &[u8]) -> Self {
         u64::from_le_bytes(b.try_into().unwrap())
     }
