@@ -195,6 +195,16 @@ impl Error {
     }
 }
 
+/// Prints a warning on stderr (ignoring a failure to: a warning must not end the run).
+pub(crate) fn warn(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "stance: warning: {}",
+        msg.replace(['\n', '\r'], " ")
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,9 +5,10 @@
 //! usage error.
 
 use crate::classifier::{Classifier, TrainSettings};
+use crate::error::warn;
 use crate::features::embed::{Embedding, EmbeddingTable};
 use crate::features::TfidfConfig;
-use crate::flows::classify::{classify_one, open_input, warn, Scorer};
+use crate::flows::classify::{classify_one, open_input, Scorer};
 use crate::flows::evaluate::{self, Report};
 use crate::input::{self as data, Columns, Labelled};
 use crate::model::{ClassWeight, FitConfig, Solver};

@@ -4,7 +4,7 @@
 //! size: a few chunks are in flight at once.
 
 use crate::classifier::{argmax, Classifier, ScoreScratch};
-use crate::error::{Error, Result};
+use crate::error::{warn, Error, Result};
 use crate::input::{Chunk, ChunkReader, Line};
 use crate::output::{Formatted, Formatter, Record, Summary, Writer};
 use crate::sentences::{self, Span};
@@ -12,15 +12,6 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 use std::sync::{mpsc, Mutex};
-
-/// Prints a warning on stderr (ignoring a failure to: a warning must not end the run).
-pub(crate) fn warn(msg: &str) {
-    let _ = writeln!(
-        io::stderr(),
-        "stance: warning: {}",
-        msg.replace(['\n', '\r'], " ")
-    );
-}
 
 /// Bytes of input per chunk (a chunk holds whole lines, so it may be longer).
 const CHUNK_BYTES: usize = 256 << 10;

@@ -477,7 +477,7 @@ impl<R: Read> HtmlText<R> {
     fn warn_replaced(&mut self) {
         if let (true, false, Some(name)) = (self.replaced, self.warned_replaced, &self.name) {
             self.warned_replaced = true;
-            crate::flows::classify::warn(&format!(
+            crate::error::warn(&format!(
                 "{name}: not valid {}; invalid bytes read as U+FFFD",
                 self.encoding.name()
             ));
@@ -486,7 +486,7 @@ impl<R: Read> HtmlText<R> {
 
     fn warn_cut(&self) {
         if let (true, Some(name)) = (self.cut, &self.name) {
-            crate::flows::classify::warn(&format!(
+            crate::error::warn(&format!(
                 "{name}: a comment or tag longer than {MAX_MARKUP_BYTES} bytes; the rest of the page was not read"
             ));
         }
