@@ -39,6 +39,8 @@ sys.path.insert(0, HERE)
 import stvec  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "models", "real"))
+import grouped_cv  # noqa: E402  (its corpus loader, folds and default path)
 
 
 def tfidf():
@@ -86,9 +88,6 @@ def cv(texts, labels, blocks, weights, C, folds=10, seed=0, tfidf_too=True):
 
 
 def grouped(a, table, weights, teacher_weights):
-    sys.path.insert(0, os.path.join(REPO, "models", "real"))
-    import grouped_cv  # noqa: E402
-
     if not os.path.exists(a.real):
         print(f"skipped: {a.real} is absent (run models/real/regenerate)")
         return 0
@@ -169,8 +168,7 @@ def main(argv=None):
     ap.add_argument("--no-teacher", action="store_true", help="skip the full-transformer rows")
     ap.add_argument("--sets", default="mr,subj")
     ap.add_argument("--cache", default=os.environ.get("STVEC_CACHE", "/work/embed-scratch/cache"))
-    cache = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "stance", "real.tsv")
-    ap.add_argument("--real", default=os.environ.get("STANCE_REAL_TSV", cache), help="grouped: the corpus")
+    ap.add_argument("--real", default=grouped_cv.default_real(), help="grouped: the corpus")
     ap.add_argument("--by", default="doc", help="grouped: doc, source or doc,source (as grouped_cv.py)")
     ap.add_argument("--folds", type=int, default=5, help="grouped: document folds")
     ap.add_argument("--seed", type=int, default=7, help="grouped: grouped_cv.py's fold seed")

@@ -96,11 +96,16 @@ def print_confusion(confusion):
         print(f"{g:17} " + " ".join(f"{confusion[g][c]:12}" for c in cols))
 
 
+def default_real():
+    """Where models/real/regenerate's output is looked for: $STANCE_REAL_TSV, else the cache."""
+    cache = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "stance", "real.tsv")
+    return os.environ.get("STANCE_REAL_TSV", cache)
+
+
 def arguments():
     """The options grouped_cv.py and two_stage_cv.py share (TRAIN_ARGS comes last)."""
     ap = argparse.ArgumentParser()
-    cache = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "stance", "real.tsv")
-    ap.add_argument("--real", default=os.environ.get("STANCE_REAL_TSV", cache))
+    ap.add_argument("--real", default=default_real())
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--by", choices=("doc", "source"), default="doc")
     ap.add_argument("--synthetic", action="store_true")
